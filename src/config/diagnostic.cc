@@ -1,0 +1,33 @@
+#include "config/diagnostic.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+#include <fmt/format.h>
+
+namespace summon::config {
+
+std::string Diagnostic::format() const {
+  if (mark.line <= 0) return fmt::format("{}: error: {}", file, message);
+  return fmt::format("{}:{}:{}: error: {}", file, mark.line, mark.column, message);
+}
+
+void Diagnostics::error(std::string file, Mark mark, std::string message) {
+  auto same = [&](const Diagnostic& d) {
+    return d.file == file && d.mark.line == mark.line && d.mark.column == mark.column &&
+           d.message == message;
+  };
+  if (std::any_of(items_.begin(), items_.end(), same)) return;
+  items_.push_back({std::move(file), mark, std::move(message)});
+}
+
+std::vector<Diagnostic> Diagnostics::sorted() const {
+  std::vector<Diagnostic> out = items_;
+  std::stable_sort(out.begin(), out.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.file, a.mark.line, a.mark.column) <
+           std::tie(b.file, b.mark.line, b.mark.column);
+  });
+  return out;
+}
+
+}  // namespace summon::config

@@ -1,0 +1,41 @@
+// Diagnostics: every problem found in a configuration, in one format.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace summon::config {
+
+/// A position in a source file, 1-based. Line 0 means "no position known".
+struct Mark {
+  int line = 0;
+  int column = 0;
+};
+
+/// One problem, printed as `FILE:LINE:COL: error: MESSAGE`.
+struct Diagnostic {
+  std::string file;
+  Mark mark;
+  std::string message;
+
+  /// The one-line form; without a known position it is `FILE: error: MESSAGE`.
+  std::string format() const;
+};
+
+/// Collects every problem of one load so that all of them can be reported at once.
+class Diagnostics {
+ public:
+  /// Records a problem; an exact repeat (same file, position and message) is dropped.
+  void error(std::string file, Mark mark, std::string message);
+
+  bool empty() const { return items_.empty(); }
+  std::size_t size() const { return items_.size(); }
+  /// The problems, sorted by file, line and column (stable for the same position).
+  std::vector<Diagnostic> sorted() const;
+  const std::vector<Diagnostic>& items() const { return items_; }
+
+ private:
+  std::vector<Diagnostic> items_;
+};
+
+}  // namespace summon::config

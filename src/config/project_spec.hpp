@@ -1,0 +1,137 @@
+// What a services file says, validated and interpolated: the config layer's
+// output and the graph's and engine's input. Nothing here runs anything.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "config/diagnostic.hpp"
+
+namespace summon::config {
+
+using Duration = std::chrono::milliseconds;
+/// An ordered list of environment entries; later entries win over earlier ones.
+using EnvList = std::vector<std::pair<std::string, std::string>>;
+
+/// How a service is started. A string command runs as `/bin/sh -c STRING`;
+/// a list runs the program directly and nothing in it is interpreted.
+struct Command {
+  std::vector<std::string> argv;
+  bool shell = false;  // argv is {"/bin/sh", "-c", text}
+};
+
+/// A TCP port: a number, or (before ports are picked) a reference to `ports:`.
+struct PortValue {
+  int number = 0;
+  std::string port_name;  // set when the value is `${ports.NAME}` not yet resolved
+};
+
+struct TcpProbe {
+  std::string host = "localhost";
+  PortValue port;
+};
+
+/// An accepted range of HTTP status codes, inclusive: 200 is {200, 200}, "2xx" is {200, 299}.
+struct StatusRange {
+  int low = 200;
+  int high = 399;
+};
+
+struct HttpProbe {
+  std::string url;
+  std::string method = "GET";
+  std::vector<StatusRange> status;  // default: 200-399
+  EnvList headers;
+  std::optional<std::string> body;  // RE2 pattern searched in the first 64 KiB
+};
+
+struct ExecProbe {
+  Command command;
+};
+
+enum class LogStream { stdout_stream, stderr_stream, both };
+
+struct LogProbe {
+  std::string pattern;  // RE2, searched per line with ANSI codes removed
+  LogStream stream = LogStream::both;
+  int count = 1;
+};
+
+struct FileProbe {
+  std::string path;  // absolute
+};
+
+struct UnixProbe {
+  std::string path;  // absolute
+};
+
+struct NotifyProbe {};
+
+struct FdProbe {
+  int fd = 3;
+};
+
+struct Probe;
+struct AllProbe {
+  std::vector<Probe> probes;
+};
+
+struct Probe {
+  std::variant<TcpProbe, HttpProbe, ExecProbe, LogProbe, FileProbe, UnixProbe, NotifyProbe,
+               FdProbe, AllProbe>
+      kind;
+  Duration timeout = std::chrono::seconds(60);
+  Duration interval = std::chrono::milliseconds(100);
+  Mark mark;
+};
+
+/// The probe kind's name as written in the file: "tcp", "http", ...
+std::string probe_kind_name(const Probe& probe);
+
+enum class Condition { started, ready, completed };
+std::string condition_name(Condition condition);
+
+struct Dependency {
+  std::string service;
+  Condition condition = Condition::ready;
+  Mark mark;
+};
+
+struct StopSpec {
+  int signal = 15;  // SIGTERM
+  Duration timeout = std::chrono::seconds(10);
+};
+
+struct ServiceSpec {
+  std::string name;
+  Mark mark;  // where the service's key stands
+  Command command;
+  std::string cwd;       // absolute
+  EnvList env_file_env;  // from the service's env_file entries, in order
+  EnvList env;           // the service's `env`
+  std::vector<Dependency> depends_on;
+  std::optional<Probe> ready;
+  StopSpec stop;
+  std::optional<std::string> user;
+};
+
+struct ProjectSpec {
+  std::string name;
+  std::string file;  // the config file, as given
+  std::string dir;   // its folder, absolute
+  EnvList env_file_env;  // from the top-level env_file entries, in order
+  EnvList env;           // the top-level `env`
+  std::vector<std::string> ports;
+  std::vector<ServiceSpec> services;  // in file order
+
+  const ServiceSpec* find(const std::string& name) const;
+};
+
+/// Name of the environment variable that carries port `name`: SUMMON_PORT_<NAME>.
+std::string port_variable(const std::string& port_name);
+
+}  // namespace summon::config
