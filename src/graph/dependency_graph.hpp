@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,15 +20,18 @@ using ServiceIndex = std::size_t;
 class DependencyGraph {
  public:
   /// Builds the graph of `project`, whose dependency names are known to exist
-  /// and not to be self-dependencies (the loader checks both). Reports every
-  /// cycle once as `dependency cycle: a -> b -> a` at the dependency entry that
-  /// closes it, and returns nullopt if there is any.
+  /// and not to be self-dependencies (the loader checks both). Reports one
+  /// cycle per group of services caught in cycles (strongly connected
+  /// component) as `dependency cycle: a -> b -> a`, at the `depends_on` entry
+  /// that closes it, and returns nullopt if there is any. Should such entries
+  /// slip through anyway, they are left out of the graph rather than trusted.
   static std::optional<DependencyGraph> build(const config::ProjectSpec& project,
                                               config::Diagnostics& diagnostics);
 
   std::size_t size() const { return names_.size(); }
   /// Service i's name; indices follow the file's order of services.
   const std::string& name(ServiceIndex i) const { return names_[i]; }
+  /// The index of the service called `name`, if there is one.
   std::optional<ServiceIndex> index(std::string_view name) const;
 
   /// What service i depends on (forward edges), in the order written.
@@ -51,6 +56,7 @@ class DependencyGraph {
   std::vector<std::vector<ServiceIndex>> forward_;
   std::vector<std::vector<ServiceIndex>> reverse_;
   std::vector<int> layers_;
+  std::map<std::string, ServiceIndex, std::less<>> by_name_;
 };
 
 }  // namespace summon::graph
