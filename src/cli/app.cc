@@ -1,1 +1,104 @@
-// (to be written)
+#include "cli/app.hpp"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "cli/file_lookup.hpp"
+
+namespace summon::cli {
+
+namespace {
+
+constexpr const char* version = "0.1.0";
+
+// The FILE and SERVICE arguments every command takes.
+struct TargetArgs {
+  std::optional<std::string> file;
+  std::vector<std::string> positionals;
+
+  void add_to(CLI::App& command) {
+    command.add_option("-f,--file", file, "the services file (default: $SUMMON_FILE, else ./services.yaml or ./summon.yaml)");
+    command.add_option("FILE_AND_SERVICES", positionals,
+                       "an optional services file or folder, then services to restrict to "
+                       "(with everything they depend on)");
+  }
+};
+
+int not_built(const char* command) {
+  fmt::print(stderr, "summon {}: not available in this version yet; `summon check`, `plan`, "
+                     "`graph` and `config` are\n", command);
+  return exit_invalid;
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  CLI::App app{"summon: brings up local processes from one YAML file, each the moment what "
+               "it depends on is really ready",
+               "summon"};
+  app.set_version_flag("--version", version);
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  TargetArgs args;
+  std::string format = "dot";
+  bool show_secrets = false;
+  std::function<int(const Target&)> action;
+
+  auto* check = app.add_subcommand("check", "validate the file; print 'FILE: ok (N services, M layers)' or every error");
+  args.add_to(*check);
+  check->callback([&] { action = check_command; });
+
+  auto* plan = app.add_subcommand("plan", "print the services by layer, in start order");
+  args.add_to(*plan);
+  plan->callback([&] { action = plan_command; });
+
+  auto* graph = app.add_subcommand("graph", "print the dependency graph");
+  args.add_to(*graph);
+  graph->add_option("--format", format, "dot (Graphviz) or mermaid")
+      ->check(CLI::IsMember({"dot", "mermaid"}));
+  graph->callback([&] { action = [&](const Target& t) { return graph_command(t, format); }; });
+
+  auto* config = app.add_subcommand("config", "print the file as summon understands it: defaults filled in, interpolated, normalised");
+  args.add_to(*config);
+  config->add_flag("--show-secrets", show_secrets,
+                   "show values of env keys that look secret (*PASSWORD*, *SECRET*, *TOKEN*, *KEY*)");
+  config->callback([&] { action = [&](const Target& t) { return config_command(t, show_secrets); }; });
+
+  for (const char* name : {"up", "run"}) {
+    auto* later = app.add_subcommand(name, std::string("(not available yet) ") +
+                                               (name == std::string("up") ? "bring the services up" : "bring the services up, run a command, tear down"));
+    later->allow_extras();
+    later->callback([&action, name] { action = [name](const Target&) { return not_built(name); }; });
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return exit_invalid;
+  }
+
+  if (app.got_subcommand("up") || app.got_subcommand("run")) return action(Target{});
+  std::string error;
+  auto target = find_target(args.file, args.positionals, error);
+  if (!target) {
+    fmt::print(stderr, "{}\n", error);
+    return exit_invalid;
+  }
+  return action(*target);
+}
+
+}  // namespace summon::cli

@@ -1,1 +1,167 @@
-// (to be written)
+// `summon config`: the file as summon understands it, defaults filled in,
+// interpolated and normalised, in a form that `summon check` accepts again.
+#include <algorithm>
+#include <cctype>
+#include <csignal>
+#include <cstring>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "cli/commands.hpp"
+#include "cli/compiled.hpp"
+#include "config/duration.hpp"
+#include "config/environment.hpp"
+
+namespace summon::cli {
+
+namespace {
+
+bool looks_secret(const std::string& name) {
+  std::string upper;
+  for (char c : name) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (const char* word : {"PASSWORD", "SECRET", "TOKEN", "KEY"})
+    if (upper.find(word) != std::string::npos) return true;
+  return false;
+}
+
+class ConfigPrinter {
+ public:
+  explicit ConfigPrinter(bool show_secrets) : show_secrets_(show_secrets) {}
+
+  std::string print(const config::ProjectSpec& project,
+                    const std::vector<graph::ServiceIndex>& selected) {
+    out_ << YAML::BeginMap;
+    out_ << YAML::Key << "name" << YAML::Value << project.name;
+    env("env", config::merge_environment({&project.env_file_env, &project.env}));
+    if (!project.ports.empty()) out_ << YAML::Key << "ports" << YAML::Value << YAML::Flow << project.ports;
+    out_ << YAML::Key << "services" << YAML::Value << YAML::BeginMap;
+    for (auto i : selected) service(project.services[i]);
+    out_ << YAML::EndMap << YAML::EndMap;
+    return out_.c_str();
+  }
+
+ private:
+  void env(const char* key, const config::EnvList& entries) {
+    if (entries.empty()) return;
+    out_ << YAML::Key << key << YAML::Value << YAML::BeginMap;
+    for (const auto& [name, value] : entries)
+      out_ << YAML::Key << name << YAML::Value
+           << (show_secrets_ || !looks_secret(name) ? value : "***");
+    out_ << YAML::EndMap;
+  }
+
+  void command(const char* key, const config::Command& command) {
+    out_ << YAML::Key << key << YAML::Value;
+    if (command.shell)
+      out_ << command.argv.back();
+    else
+      out_ << YAML::Flow << command.argv;
+  }
+
+  void service(const config::ServiceSpec& service) {
+    out_ << YAML::Key << service.name << YAML::Value << YAML::BeginMap;
+    command("command", service.command);
+    out_ << YAML::Key << "cwd" << YAML::Value << service.cwd;
+    env("env", config::merge_environment({&service.env_file_env, &service.env}));
+    if (!service.depends_on.empty()) {
+      out_ << YAML::Key << "depends_on" << YAML::Value << YAML::BeginMap;
+      for (const auto& dependency : service.depends_on)
+        out_ << YAML::Key << dependency.service << YAML::Value
+             << config::condition_name(dependency.condition);
+      out_ << YAML::EndMap;
+    }
+    if (service.ready) {
+      out_ << YAML::Key << "ready" << YAML::Value;
+      probe(*service.ready, true);
+    }
+    const char* signal = sigabbrev_np(service.stop.signal);
+    out_ << YAML::Key << "stop" << YAML::Value << YAML::Flow << YAML::BeginMap;
+    out_ << YAML::Key << "signal" << YAML::Value;
+    if (signal)
+      out_ << signal;
+    else
+      out_ << service.stop.signal;
+    out_ << YAML::Key << "timeout" << YAML::Value << config::format_duration(service.stop.timeout);
+    out_ << YAML::EndMap;
+    if (service.user) out_ << YAML::Key << "user" << YAML::Value << *service.user;
+    out_ << YAML::EndMap;
+  }
+
+  void probe(const config::Probe& probe, bool with_timing) {
+    out_ << YAML::BeginMap;
+    out_ << YAML::Key << config::probe_kind_name(probe) << YAML::Value;
+    std::visit([&](const auto& kind) { probe_kind(kind); }, probe.kind);
+    if (with_timing) {
+      out_ << YAML::Key << "timeout" << YAML::Value << config::format_duration(probe.timeout);
+      out_ << YAML::Key << "interval" << YAML::Value << config::format_duration(probe.interval);
+    }
+    out_ << YAML::EndMap;
+  }
+
+  void port(const config::PortValue& port) {
+    if (port.port_name.empty())
+      out_ << port.number;
+    else
+      out_ << fmt::format("${{ports.{}}}", port.port_name);
+  }
+
+  void probe_kind(const config::TcpProbe& tcp) {
+    out_ << YAML::Flow << YAML::BeginMap << YAML::Key << "host" << YAML::Value << tcp.host
+         << YAML::Key << "port" << YAML::Value;
+    port(tcp.port);
+    out_ << YAML::EndMap;
+  }
+  void probe_kind(const config::HttpProbe& http) {
+    out_ << YAML::BeginMap << YAML::Key << "url" << YAML::Value << http.url;
+    out_ << YAML::Key << "method" << YAML::Value << http.method;
+    out_ << YAML::Key << "status" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    if (http.status.empty()) out_ << "2xx" << "3xx";
+    for (const auto& range : http.status) {
+      if (range.low == range.high)
+        out_ << range.low;
+      else
+        out_ << fmt::format("{}xx", range.low / 100);
+    }
+    out_ << YAML::EndSeq;
+    env("headers", http.headers);
+    if (http.body) out_ << YAML::Key << "body" << YAML::Value << *http.body;
+    out_ << YAML::EndMap;
+  }
+  void probe_kind(const config::ExecProbe& exec) {
+    if (exec.command.shell)
+      out_ << exec.command.argv.back();
+    else
+      out_ << YAML::Flow << exec.command.argv;
+  }
+  void probe_kind(const config::LogProbe& log) {
+    static const char* const streams[] = {"stdout", "stderr", "both"};
+    out_ << YAML::Flow << YAML::BeginMap << YAML::Key << "pattern" << YAML::Value << log.pattern
+         << YAML::Key << "stream" << YAML::Value << streams[static_cast<int>(log.stream)]
+         << YAML::Key << "count" << YAML::Value << log.count << YAML::EndMap;
+  }
+  void probe_kind(const config::FileProbe& file) { out_ << file.path; }
+  void probe_kind(const config::UnixProbe& unix_socket) { out_ << unix_socket.path; }
+  void probe_kind(const config::NotifyProbe&) { out_ << true; }
+  void probe_kind(const config::FdProbe& fd) { out_ << fd.fd; }
+  void probe_kind(const config::AllProbe& all) {
+    out_ << YAML::BeginSeq;
+    for (const auto& member : all.probes) probe(member, false);
+    out_ << YAML::EndSeq;
+  }
+
+  bool show_secrets_;
+  YAML::Emitter out_;
+};
+
+}  // namespace
+
+int config_command(const Target& target, bool show_secrets) {
+  auto selection = compile_target(target);
+  if (!selection) return exit_invalid;
+  fmt::print("{}\n", ConfigPrinter(show_secrets).print(*selection->compiled.project,
+                                                       selection->services));
+  return exit_ok;
+}
+
+}  // namespace summon::cli

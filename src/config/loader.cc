@@ -1,1 +1,133 @@
-// (to be written)
+#include "config/loader.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "config/dotenv.hpp"
+#include "config/node.hpp"
+#include "config/reader.hpp"
+#include "config/schema.hpp"
+#include "config/source.hpp"
+#include "config/suggest.hpp"
+
+namespace summon::config {
+
+namespace {
+
+std::optional<std::string> environment_variable(const std::string& name) {
+  const char* value = std::getenv(name.c_str());
+  if (!value) return std::nullopt;
+  return std::string(value);
+}
+
+// The `.env` beside the config file: values for interpolation only.
+EnvList interpolation_dotenv(const std::string& dir, Diagnostics& diagnostics) {
+  auto path = std::filesystem::path(dir) / ".env";
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) return {};
+  auto loaded = load_dotenv(path.string(), diagnostics);
+  return loaded ? *loaded : EnvList{};
+}
+
+// The names under `ports:`, with duplicates reported.
+std::vector<std::string> declared_ports(const Node& root, const std::string& file,
+                                        Diagnostics& diagnostics) {
+  std::vector<std::string> names;
+  const Node* ports = root.find("ports");
+  if (!ports || !ports->is_seq()) return names;
+  std::vector<const Node*> seen;
+  for (const auto& item : ports->items) {
+    if (!item.is_string()) continue;
+    auto first = std::find_if(seen.begin(), seen.end(),
+                              [&](const Node* n) { return n->text == item.text; });
+    if (first != seen.end()) {
+      diagnostics.error(file, item.mark,
+                        fmt::format("port name '{}' is declared twice (first at line {})",
+                                    item.text, (*first)->mark.line));
+      continue;
+    }
+    seen.push_back(&item);
+    names.push_back(item.text);
+  }
+  return names;
+}
+
+void check_dependencies(const ProjectSpec& project, const std::string& file,
+                        Diagnostics& diagnostics) {
+  std::vector<std::string> names;
+  for (const auto& service : project.services) names.push_back(service.name);
+  for (const auto& service : project.services)
+    for (const auto& dependency : service.depends_on) {
+      if (dependency.service == service.name) {
+        diagnostics.error(file, dependency.mark,
+                          fmt::format("service '{}' depends on itself", service.name));
+      } else if (!project.find(dependency.service)) {
+        diagnostics.error(file, dependency.mark,
+                          fmt::format("service '{}' depends on unknown service '{}'{}",
+                                      service.name, dependency.service,
+                                      did_you_mean(dependency.service, names)));
+      }
+    }
+}
+
+ProjectSpec read_project(Reader& reader, const Node& root, std::vector<std::string> ports) {
+  ProjectSpec project;
+  project.file = reader.file();
+  project.dir = reader.dir();
+  project.name = std::filesystem::path(reader.dir()).filename().string();
+  if (const Node* name = root.find("name"))
+    if (auto text = reader.string(*name)) project.name = *text;
+  if (const Node* env_file = root.find("env_file"))
+    project.env_file_env = read_env_files(reader, *env_file);
+  if (const Node* env = root.find("env")) project.env = reader.env_map(*env);
+  project.ports = std::move(ports);
+  if (const Node* services = root.find("services"); services && services->is_map())
+    for (const auto& [key, node] : services->members) {
+      if (key.text.starts_with("x-")) continue;
+      if (auto service = read_service(reader, key, node))
+        project.services.push_back(std::move(*service));
+    }
+  return project;
+}
+
+}  // namespace
+
+LoadResult load_project_text(const std::string& text, const std::string& path,
+                             const LoadOptions& options) {
+  LoadResult result;
+  Diagnostics& diagnostics = result.diagnostics;
+  if (!check_text(text, path, diagnostics)) return result;
+  auto root = parse_yaml(text, path, diagnostics);
+  if (!root) return result;
+  if (!check_schema(*root, path, diagnostics) && !root->is_map()) return result;
+
+  std::string dir = std::filesystem::absolute(path).parent_path().lexically_normal().string();
+  auto dotenv = std::make_shared<EnvList>(interpolation_dotenv(dir, diagnostics));
+  auto getenv = options.getenv ? options.getenv : environment_variable;
+  InterpolationContext context;
+  context.lookup = [getenv, dotenv](const std::string& name) -> std::optional<std::string> {
+    if (auto value = getenv(name)) return value;
+    // Later lines of a dotenv file win, so search from the end.
+    for (auto it = dotenv->rbegin(); it != dotenv->rend(); ++it)
+      if (it->first == name) return it->second;
+    return std::nullopt;
+  };
+  context.declared_ports = declared_ports(*root, path, diagnostics);
+  context.ports = options.ports;
+
+  Reader reader(path, dir, context, diagnostics);
+  result.project = read_project(reader, *root, context.declared_ports);
+  check_dependencies(*result.project, path, diagnostics);
+  return result;
+}
+
+LoadResult load_project(const std::string& path, const LoadOptions& options) {
+  LoadResult result;
+  auto text = read_source(path, result.diagnostics);
+  if (!text) return result;
+  return load_project_text(*text, path, options);
+}
+
+}  // namespace summon::config

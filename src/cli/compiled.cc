@@ -1,0 +1,32 @@
+#include "cli/compiled.hpp"
+
+#include <fmt/format.h>
+
+namespace summon::cli {
+
+namespace {
+
+void report(const config::Diagnostics& diagnostics) {
+  for (const auto& d : diagnostics.sorted()) fmt::print(stderr, "{}\n", d.format());
+  auto n = diagnostics.size();
+  fmt::print(stderr, "{} error{}\n", n, n == 1 ? "" : "s");
+}
+
+}  // namespace
+
+std::optional<Selection> compile_target(const Target& target) {
+  Selection selection{graph::compile_project(target.file), {}};
+  auto& compiled = selection.compiled;
+  if (compiled.graph) {
+    auto services = graph::select_services(*compiled.graph, target.services, target.file,
+                                           compiled.diagnostics);
+    if (services) selection.services = std::move(*services);
+  }
+  if (!compiled.ok()) {
+    report(compiled.diagnostics);
+    return std::nullopt;
+  }
+  return selection;
+}
+
+}  // namespace summon::cli

@@ -1,0 +1,40 @@
+// Loading a services file: bytes → YAML → schema → interpolated, typed
+// ProjectSpec, with every problem reported at once (SPEC 1, 3.4).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "config/diagnostic.hpp"
+#include "config/environment.hpp"
+#include "config/project_spec.hpp"
+
+namespace summon::config {
+
+struct LoadOptions {
+  /// Looks up a variable for interpolation; default: summon's environment.
+  /// The `.env` file beside the config file is consulted after it.
+  std::function<std::optional<std::string>(const std::string&)> getenv;
+  /// The ports picked for this run; null leaves `${ports.NAME}` as written.
+  const PortMap* ports = nullptr;
+};
+
+struct LoadResult {
+  /// The project as far as it could be read; present even with errors, so
+  /// that later checks (the graph's) can add theirs to the same report.
+  std::optional<ProjectSpec> project;
+  Diagnostics diagnostics;
+
+  bool ok() const { return project && diagnostics.empty(); }
+};
+
+/// Loads the file at `path` (named as given in every diagnostic).
+LoadResult load_project(const std::string& path, const LoadOptions& options = {});
+
+/// Loads `text` as if it were the file at `path`; relative paths in it are
+/// resolved against path's folder.
+LoadResult load_project_text(const std::string& text, const std::string& path,
+                             const LoadOptions& options = {});
+
+}  // namespace summon::config

@@ -1,0 +1,62 @@
+// Typed reading of schema-checked nodes, interpolating every string as it is
+// read. Type mismatches were already reported by the schema, so the reader
+// skips them quietly; semantic problems (a bad regex, a port out of range)
+// are reported here.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/diagnostic.hpp"
+#include "config/interpolate.hpp"
+#include "config/node.hpp"
+#include "config/project_spec.hpp"
+
+namespace summon::config {
+
+class Reader {
+ public:
+  Reader(std::string file, std::string dir, InterpolationContext context, Diagnostics& diagnostics)
+      : file_(std::move(file)), dir_(std::move(dir)), context_(std::move(context)),
+        diagnostics_(diagnostics) {}
+
+  /// A scalar's text, interpolated (numbers and booleans as written).
+  std::optional<std::string> string(const Node& node);
+  /// A string, or each string of a list.
+  std::vector<std::string> strings(const Node& node);
+  /// A path made absolute against `base` (a folder) and normalised.
+  std::optional<std::string> path(const Node& node, const std::string& base);
+  /// A whole number in [low, high]; `what` names it in the message.
+  std::optional<int> integer(const Node& node, const std::string& what, int low, int high);
+  std::optional<Duration> duration(const Node& node, const std::string& what);
+  /// A map of names to scalars, in file order.
+  EnvList env_map(const Node& node);
+  /// A string (run by /bin/sh -c) or a list (run directly).
+  std::optional<Command> command(const Node& node);
+  /// Checks an RE2 pattern, reporting it at the node if it does not compile.
+  bool regex(const std::string& pattern, const Node& node, const std::string& what);
+
+  void error(Mark mark, std::string message) { diagnostics_.error(file_, mark, std::move(message)); }
+  Diagnostics& diagnostics() { return diagnostics_; }
+  const std::string& file() const { return file_; }
+  const std::string& dir() const { return dir_; }
+  const InterpolationContext& context() const { return context_; }
+
+ private:
+  std::string file_;
+  std::string dir_;
+  InterpolationContext context_;
+  Diagnostics& diagnostics_;
+};
+
+/// Reads a `ready:` probe; `cwd` resolves file and unix paths.
+std::optional<Probe> read_probe(Reader& reader, const Node& node, const std::string& cwd);
+
+/// Reads `env_file` (a path or a list), relative to the config file's folder.
+EnvList read_env_files(Reader& reader, const Node& node);
+
+/// Reads one service (its name and key mark given); nullopt if it is not a map.
+std::optional<ServiceSpec> read_service(Reader& reader, const Key& key, const Node& node);
+
+}  // namespace summon::config
