@@ -23,11 +23,22 @@ struct InterpolationContext {
   const std::map<std::string, int>* ports = nullptr;
 };
 
-/// Expands `${NAME}`, `${NAME:-default}`, `${NAME-default}`, `${NAME:?message}`,
-/// `${NAME?message}`, `${ports.NAME}` and `$$`; a `$` not followed by `{` or `$`
-/// is literal. Defaults are themselves interpolated. On an unset variable, an
-/// undeclared port or a malformed `${`, records a diagnostic at `mark` (naming
-/// the variable) and returns nullopt.
+/// Expands `${NAME}`, `${NAME:-default}` (unset or empty), `${NAME-default}`
+/// (unset), `${NAME:?message}` (unset or empty: error), `${NAME?message}`
+/// (unset: error), `${ports.NAME}` and `$$`; a `$` not followed by `{` or `$`
+/// is literal (`$HOME`, `a$`). Names are `[A-Za-z_][A-Za-z0-9_]*`.
+///
+/// Defaults and messages are themselves interpolated, nesting up to 32 deep.
+/// As in the shell, only `${` nests: the first `}` not closing a nested
+/// reference ends the default, so `${A:-{x}}` is `{x}` when A is unset, and
+/// A's value followed by `}` when it is set. A default that is not used is
+/// still checked for syntax and undeclared ports, but its variables are not
+/// looked up.
+///
+/// Every problem is a diagnostic at `mark` naming the variable: unset
+/// variables, undeclared ports, malformed or unterminated `${`, nesting too
+/// deep. Reading stops at the first syntax error, and after ten problems in
+/// all. Returns nullopt if there was any. The cost is linear in the text.
 std::optional<std::string> interpolate(std::string_view text, const InterpolationContext& context,
                                        const std::string& file, Mark mark,
                                        Diagnostics& diagnostics);
