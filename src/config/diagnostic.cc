@@ -14,8 +14,8 @@ std::string Diagnostic::format() const {
 
 void Diagnostics::error(std::string file, Mark mark, std::string message) {
   auto same = [&](const Diagnostic& d) {
-    return d.file == file && d.mark.line == mark.line && d.mark.column == mark.column &&
-           d.message == message;
+    bool same_place = d.file == file && d.mark.line == mark.line && d.mark.column == mark.column;
+    return same_place && (mark.line > 0 || d.message == message);
   };
   if (std::any_of(items_.begin(), items_.end(), same)) return;
   items_.push_back({std::move(file), mark, std::move(message)});

@@ -25,7 +25,9 @@ struct Diagnostic {
 /// Collects every problem of one load so that all of them can be reported at once.
 class Diagnostics {
  public:
-  /// Records a problem; an exact repeat (same file, position and message) is dropped.
+  /// Records a problem. One problem per place: a second one at the same file,
+  /// line and column is dropped (the schema's word on a value comes first, so
+  /// later checks of the same value do not repeat it in other words).
   void error(std::string file, Mark mark, std::string message);
 
   bool empty() const { return items_.empty(); }

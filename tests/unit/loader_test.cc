@@ -12,11 +12,11 @@ using namespace summon::testing;
 using namespace std::chrono_literals;
 
 TEST_CASE("a minimal file has one service with a shell command and defaults") {
-  auto project = load_or_fail(R"(
+  auto project = load_or_fail(R"y(
 services:
   web:
     command: ./server --port 80
-)");
+)y");
   REQUIRE(project.services.size() == 1);
   const auto& web = project.services[0];
   CHECK(web.name == "web");
@@ -39,11 +39,11 @@ TEST_CASE("the project name defaults to the config file's folder") {
 }
 
 TEST_CASE("a list command is run directly, numbers included, and nothing in it is interpreted") {
-  auto project = load_or_fail(R"(
+  auto project = load_or_fail(R"y(
 services:
   db:
     command: [postgres, -p, 5432, "$(rm -rf /)", "a b"]
-)");
+)y");
   const auto& command = project.services[0].command;
   CHECK_FALSE(command.shell);
   CHECK(command.argv == std::vector<std::string>{"postgres", "-p", "5432", "$(rm -rf /)", "a b"});
@@ -58,7 +58,7 @@ TEST_CASE("cwd is relative to the config file's folder") {
 }
 
 TEST_CASE("depends_on as a list waits for ready; as a map each name has its condition") {
-  auto project = load_or_fail(R"(
+  auto project = load_or_fail(R"y(
 services:
   db: {command: x}
   migrate: {command: x, depends_on: [db]}
@@ -69,7 +69,7 @@ services:
       db: started
       cache: ready
   cache: {command: x}
-)");
+)y");
   const auto& migrate = project.services[1];
   REQUIRE(migrate.depends_on.size() == 1);
   CHECK(migrate.depends_on[0].service == "db");
@@ -82,12 +82,12 @@ services:
 }
 
 TEST_CASE("stop takes a signal by name, with or without SIG, or by number, and a timeout") {
-  auto project = load_or_fail(R"(
+  auto project = load_or_fail(R"y(
 services:
   a: {command: x, stop: {signal: INT, timeout: 20s}}
   b: {command: x, stop: {signal: SIGQUIT}}
   c: {command: x, stop: {signal: 9, timeout: 250ms}}
-)");
+)y");
   CHECK(project.services[0].stop.signal == SIGINT);
   CHECK(project.services[0].stop.timeout == 20s);
   CHECK(project.services[1].stop.signal == SIGQUIT);
@@ -96,13 +96,13 @@ services:
 }
 
 TEST_CASE("tcp probes: a port, host:port, [v6]:port or a map; localhost by default") {
-  auto project = load_or_fail(R"(
+  auto project = load_or_fail(R"y(
 services:
   a: {command: x, ready: {tcp: 5432}}
   b: {command: x, ready: {tcp: "db.local:6379"}}
   c: {command: x, ready: {tcp: "[::1]:8080"}}
   d: {command: x, ready: {tcp: {host: 127.0.0.1, port: 9000}, timeout: 5s, interval: 50ms}}
-)");
+)y");
   auto tcp = [&](int i) { return std::get<config::TcpProbe>(project.services[i].ready->kind); };
   CHECK(tcp(0).host == "localhost");
   CHECK(tcp(0).port.number == 5432);
@@ -118,7 +118,7 @@ services:
 }
 
 TEST_CASE("http probes: a URL or a map with method, status, headers and body") {
-  auto project = load_or_fail(R"(
+  auto project = load_or_fail(R"y(
 services:
   a: {command: x, ready: {http: "http://127.0.0.1:8080/health"}}
   b:
@@ -130,7 +130,7 @@ services:
         status: [200, "3xx"]
         headers: {Authorization: Bearer t, x-request-id: "1"}
         body: '"ok":\s*true'
-)");
+)y");
   auto a = std::get<config::HttpProbe>(project.services[0].ready->kind);
   CHECK(a.url == "http://127.0.0.1:8080/health");
   CHECK(a.method == "GET");
@@ -143,12 +143,12 @@ services:
   CHECK(b.status[1].low == 300);
   CHECK(b.status[1].high == 399);
   CHECK(b.headers == config::EnvList{{"Authorization", "Bearer t"}, {"x-request-id", "1"}});
-  CHECK(b.body == R"("ok":\s*true)");
+  CHECK(b.body == R"y("ok":\s*true)y");
 }
 
 TEST_CASE("log, exec, file, unix, notify, fd and all probes") {
   TempDir dir;
-  auto path = dir.write("services.yaml", R"(
+  auto path = dir.write("services.yaml", R"y(
 services:
   a: {command: x, ready: {log: "ready to accept"}}
   b: {command: x, ready: {log: {pattern: "listening on (\\d+)", stream: stderr, count: 2}}}
@@ -158,7 +158,7 @@ services:
   f: {command: x, ready: {notify: true}}
   g: {command: x, ready: {fd: 3}}
   h: {command: x, ready: {all: [{tcp: 80}, {log: up}]}}
-)");
+)y");
   auto loaded = config::load_project(path);
   for (const auto& d : loaded.diagnostics.items()) FAIL_CHECK(d.format());
   REQUIRE(loaded.ok());
@@ -182,11 +182,11 @@ services:
 }
 
 TEST_CASE("strings are interpolated from the environment, with defaults") {
-  auto project = load_or_fail(R"(
+  auto project = load_or_fail(R"y(
 env: {URL: "postgres://${DB_HOST}:${DB_PORT:-5432}/shop"}
 services:
   api: {command: "./api --name ${NAME-api} --cost $$5", env: {HOME_DIR: $HOME}}
-)",
+)y",
                               with_env({{"DB_HOST", "db.local"}}));
   CHECK(project.env == config::EnvList{{"URL", "postgres://db.local:5432/shop"}});
   CHECK(project.services[0].command.argv[2] == "./api --name api --cost $5");
@@ -204,12 +204,12 @@ TEST_CASE("the .env beside the file feeds interpolation, after the environment")
 }
 
 TEST_CASE("ports stay as written until picked, then become numbers") {
-  const char* yaml = R"(
+  const char* yaml = R"y(
 ports: [pg, api]
 services:
   db: {command: [postgres, -p, "${ports.pg}"], ready: {tcp: "${ports.pg}"}}
   api: {command: x, ready: {http: "http://127.0.0.1:${ports.api}/health"}}
-)";
+)y";
   auto unpicked = load_or_fail(yaml);
   CHECK(unpicked.ports == std::vector<std::string>{"pg", "api"});
   CHECK(unpicked.services[0].command.argv[2] == "${ports.pg}");
@@ -226,7 +226,7 @@ services:
 }
 
 TEST_CASE("x- keys are ignored, so anchors and merge keys can live there") {
-  auto project = load_or_fail(R"(
+  auto project = load_or_fail(R"y(
 x-common: &common
   env: {LOG: debug}
   stop: {signal: INT}
@@ -240,7 +240,7 @@ services:
     command: y
     env: {LOG: info}
     x-note: free text
-)");
+)y");
   REQUIRE(project.services.size() == 2);
   CHECK(project.services[0].env == config::EnvList{{"LOG", "debug"}});
   CHECK(project.services[0].stop.signal == SIGINT);
@@ -251,11 +251,11 @@ TEST_CASE("env_file entries load in order, relative to the config file") {
   TempDir dir;
   dir.write("shared.env", "A=1\nB=shared\n");
   dir.write("api/.env.local", "export B='local'\nC=\"x\\ny\"\n");
-  auto path = dir.write("services.yaml", R"(
+  auto path = dir.write("services.yaml", R"y(
 env_file: shared.env
 services:
   api: {command: x, env_file: [api/.env.local]}
-)");
+)y");
   auto loaded = config::load_project(path);
   for (const auto& d : loaded.diagnostics.items()) FAIL_CHECK(d.format());
   REQUIRE(loaded.ok());
@@ -267,7 +267,7 @@ TEST_CASE("a service's environment follows the SPEC's order, later entries winni
   TempDir dir;
   dir.write("top.env", "V=top-file\nT1=top-file\n");
   dir.write("svc.env", "V=svc-file\nS1=svc-file\n");
-  auto path = dir.write("services.yaml", R"(
+  auto path = dir.write("services.yaml", R"y(
 name: shop
 env_file: top.env
 env: {V: top-env, T2: top-env}
@@ -277,7 +277,7 @@ services:
     command: x
     env_file: svc.env
     env: {V: svc-env, SUMMON_SERVICE: mine}
-)");
+)y");
   auto loaded = config::load_project(path);
   REQUIRE(loaded.ok());
   const auto& project = *loaded.project;
@@ -304,55 +304,56 @@ services:
 }
 
 TEST_CASE("an unknown dependency is an error with a suggestion") {
-  CHECK(errors_of(R"(
+  CHECK(errors_of(R"y(
 services:
   db: {command: x}
   api: {command: x, depends_on: [dbb]}
-)") == std::vector<std::string>{
+)y") == std::vector<std::string>{
              "services.yaml:4:34: error: service 'api' depends on unknown service 'dbb'; did you "
              "mean 'db'?"});
 }
 
 TEST_CASE("a service that depends on itself is an error") {
   CHECK(errors_of("services:\n  api: {command: x, depends_on: {api: started}}\n") ==
-        std::vector<std::string>{"services.yaml:2:33: error: service 'api' depends on itself"});
+        std::vector<std::string>{"services.yaml:2:34: error: service 'api' depends on itself"});
 }
 
 TEST_CASE("a cycle is reported as its path") {
-  auto errors = errors_of(R"(
+  auto errors = errors_of(R"y(
 services:
   api: {command: x, depends_on: [worker]}
   worker: {command: x, depends_on: [api]}
-)");
+)y");
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].find("dependency cycle: api -> worker -> api") != std::string::npos);
 }
 
 TEST_CASE("port problems: out of range, undeclared, declared twice") {
-  auto errors = errors_of(R"(
+  auto errors = errors_of(R"y(
 ports: [pg, pg]
 services:
   a: {command: x, ready: {tcp: "localhost:70000"}}
   b: {command: "run ${ports.api}"}
-)");
+)y");
   REQUIRE(errors.size() == 3);
   CHECK(errors[0] == "services.yaml:2:13: error: port name 'pg' is declared twice (first at line 2)");
-  CHECK(errors[1] == "services.yaml:4:31: error: port 70000 is out of range (1-65535)");
-  CHECK(errors[2].starts_with("services.yaml:5:17: error: "));
+  CHECK(errors[1] == "services.yaml:4:32: error: port 70000 is out of range (1-65535)");
+  CHECK(errors[2].starts_with("services.yaml:5:16: error: "));
   CHECK(errors[2].find("'api'") != std::string::npos);
 }
 
-TEST_CASE("an http probe needs an http:// URL") {
-  CHECK(errors_of("services:\n  a: {command: x, ready: {http: https://x/}}\n") ==
+TEST_CASE("an http probe needs an http:// URL, also once interpolated") {
+  CHECK(errors_of("services:\n  a: {command: x, ready: {http: \"${URL}\"}}\n",
+                  with_env({{"URL", "https://x/"}})) ==
         std::vector<std::string>{
-            "services.yaml:2:32: error: 'http' needs a URL starting with http:// (such as "
+            "services.yaml:2:33: error: 'http' needs a URL starting with http:// (such as "
             "http://127.0.0.1:8080/health), not 'https://x/'"});
 }
 
 TEST_CASE("regexes are checked before anything runs") {
   auto errors = errors_of("services:\n  a: {command: x, ready: {log: \"(unclosed\"}}\n");
   REQUIRE(errors.size() == 1);
-  CHECK(errors[0].starts_with("services.yaml:2:31: error: 'log' is not a valid regular expression: "));
+  CHECK(errors[0].starts_with("services.yaml:2:32: error: 'log' is not a valid regular expression: "));
 }
 
 TEST_CASE("an unset variable names itself and where it is used") {
@@ -372,12 +373,12 @@ TEST_CASE("a missing env_file is an error at the line that names it") {
 }
 
 TEST_CASE("every error of a file is reported in one run") {
-  auto errors = errors_of(R"(
+  auto errors = errors_of(R"y(
 services:
   db: {command: x, stop: {signal: TREM}}
   api: {command: x, depends_on: [dbb], ready: {fd: 3, interval: 0}}
   web: {command: "${UNSET}"}
-)");
+)y");
   CHECK(errors.size() == 4);
 }
 
