@@ -14,11 +14,17 @@ std::string Diagnostic::format() const {
 
 void Diagnostics::error(std::string file, Mark mark, std::string message) {
   auto same = [&](const Diagnostic& d) {
-    bool same_place = d.file == file && d.mark.line == mark.line && d.mark.column == mark.column;
-    return same_place && (mark.line > 0 || d.message == message);
+    return d.file == file && d.mark.line == mark.line && d.mark.column == mark.column &&
+           d.message == message;
   };
   if (std::any_of(items_.begin(), items_.end(), same)) return;
   items_.push_back({std::move(file), mark, std::move(message)});
+}
+
+bool Diagnostics::has_error_at(const std::string& file, Mark mark) const {
+  return std::any_of(items_.begin(), items_.end(), [&](const Diagnostic& d) {
+    return d.file == file && d.mark.line == mark.line && d.mark.column == mark.column;
+  });
 }
 
 std::vector<Diagnostic> Diagnostics::sorted() const {

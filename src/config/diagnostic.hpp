@@ -25,10 +25,11 @@ struct Diagnostic {
 /// Collects every problem of one load so that all of them can be reported at once.
 class Diagnostics {
  public:
-  /// Records a problem. One problem per place: a second one at the same file,
-  /// line and column is dropped (the schema's word on a value comes first, so
-  /// later checks of the same value do not repeat it in other words).
+  /// Records a problem; an exact repeat (same file, position and message) is dropped.
   void error(std::string file, Mark mark, std::string message);
+
+  /// Whether a problem is already recorded at this place.
+  bool has_error_at(const std::string& file, Mark mark) const;
 
   bool empty() const { return items_.empty(); }
   std::size_t size() const { return items_.size(); }

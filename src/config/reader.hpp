@@ -37,7 +37,10 @@ class Reader {
   /// Checks an RE2 pattern, reporting it at the node if it does not compile.
   bool regex(const std::string& pattern, const Node& node, const std::string& what);
 
-  void error(Mark mark, std::string message) { diagnostics_.error(file_, mark, std::move(message)); }
+  /// Reports a problem with a value, unless the schema already spoke of it.
+  void error(Mark mark, std::string message) {
+    if (!diagnostics_.has_error_at(file_, mark)) diagnostics_.error(file_, mark, std::move(message));
+  }
   Diagnostics& diagnostics() { return diagnostics_; }
   const std::string& file() const { return file_; }
   const std::string& dir() const { return dir_; }
