@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -58,12 +59,13 @@ void check_dependencies(const ProjectSpec& project, const std::string& file,
                         Diagnostics& diagnostics) {
   std::vector<std::string> names;
   for (const auto& service : project.services) names.push_back(service.name);
+  const std::unordered_set<std::string> known(names.begin(), names.end());
   for (const auto& service : project.services)
     for (const auto& dependency : service.depends_on) {
       if (dependency.service == service.name) {
         diagnostics.error(file, dependency.mark,
                           fmt::format("service '{}' depends on itself", service.name));
-      } else if (!project.find(dependency.service)) {
+      } else if (!known.contains(dependency.service)) {
         diagnostics.error(file, dependency.mark,
                           fmt::format("service '{}' depends on unknown service '{}'{}",
                                       service.name, dependency.service,
