@@ -1,5 +1,6 @@
 #include "cli/app.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <optional>
 #include <string>
@@ -10,12 +11,12 @@
 
 #include "cli/commands.hpp"
 #include "cli/file_lookup.hpp"
+#include "config/suggest.hpp"
 
 namespace summon::cli {
 
 namespace {
 
-constexpr const char* version = "0.1.0";
 
 // The FILE and SERVICE arguments every command takes.
 struct TargetArgs {
@@ -31,9 +32,21 @@ struct TargetArgs {
 };
 
 int not_built(const char* command) {
-  fmt::print(stderr, "summon {}: not available in this version yet; `summon check`, `plan`, "
-                     "`graph` and `config` are\n", command);
+  fmt::print(stderr,
+             "summon {}: not available in this version yet (check, plan, graph and config are)\n",
+             command);
   return exit_invalid;
+}
+
+// CLI11 would call an unknown command "an extra argument"; name it instead.
+bool unknown_command(const CLI::App& app, int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return false;
+  std::vector<std::string> known;
+  for (const auto* command : app.get_subcommands({})) known.push_back(command->get_name());
+  if (std::find(known.begin(), known.end(), argv[1]) != known.end()) return false;
+  fmt::print(stderr, "summon: error: unknown command '{}'{}\nRun with --help for more information.\n",
+             argv[1], config::did_you_mean(argv[1], known));
+  return true;
 }
 
 }  // namespace
@@ -42,7 +55,7 @@ int run(int argc, char** argv) {
   CLI::App app{"summon: brings up local processes from one YAML file, each the moment what "
                "it depends on is really ready",
                "summon"};
-  app.set_version_flag("--version", version);
+  app.set_version_flag("--version", std::string("summon ") + SUMMON_VERSION);
   app.require_subcommand(1);
   app.fallthrough(false);
 
@@ -78,6 +91,7 @@ int run(int argc, char** argv) {
     later->callback([&action, name] { action = [name](const Target&) { return not_built(name); }; });
   }
 
+  if (unknown_command(app, argc, argv)) return exit_invalid;
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
