@@ -88,10 +88,14 @@ int run(int argc, char** argv) {
     auto* later = app.add_subcommand(name, std::string("(not available yet) ") +
                                                (name == std::string("up") ? "bring the services up" : "bring the services up, run a command, tear down"));
     later->allow_extras();
-    later->callback([&action, name] { action = [name](const Target&) { return not_built(name); }; });
   }
 
   if (unknown_command(app, argc, argv)) return exit_invalid;
+  // `run` takes `-- CMD ARG...`, which the placeholder commands need not parse.
+  for (const char* name : {"up", "run"})
+    if (argc >= 2 && argv[1] == std::string(name) &&
+        !(argc >= 3 && (argv[2] == std::string("--help") || argv[2] == std::string("-h"))))
+      return not_built(name);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -105,7 +109,6 @@ int run(int argc, char** argv) {
     return exit_invalid;
   }
 
-  if (app.got_subcommand("up") || app.got_subcommand("run")) return action(Target{});
   std::string error;
   auto target = find_target(args.file, args.positionals, error);
   if (!target) {

@@ -8,8 +8,12 @@ namespace {
 
 void report(const config::Diagnostics& diagnostics) {
   for (const auto& d : diagnostics.sorted()) fmt::print(stderr, "{}\n", d.format());
+  // Past the limit, loading may stop early, so the exact count is unknown.
   auto n = diagnostics.size();
-  fmt::print(stderr, "{} error{}\n", n, n == 1 ? "" : "s");
+  if (diagnostics.dropped() > 0)
+    fmt::print(stderr, "more than {0} errors; only the first {0} are shown\n", n);
+  else
+    fmt::print(stderr, "{} error{}\n", n, n == 1 ? "" : "s");
 }
 
 }  // namespace

@@ -18,6 +18,11 @@ void Diagnostics::error(std::string file, Mark mark, std::string message) {
            d.message == message;
   };
   if (std::any_of(items_.begin(), items_.end(), same)) return;
+  // A hostile file can hold millions of mistakes; nobody reads past the first hundred.
+  if (items_.size() >= limit) {
+    ++dropped_;
+    return;
+  }
   items_.push_back({std::move(file), mark, std::move(message)});
 }
 

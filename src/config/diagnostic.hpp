@@ -25,6 +25,9 @@ struct Diagnostic {
 /// Collects every problem of one load so that all of them can be reported at once.
 class Diagnostics {
  public:
+  /// The most problems one load records; past it they are counted, not kept.
+  static constexpr std::size_t limit = 100;
+
   /// Records a problem; an exact repeat (same file, position and message) is dropped.
   void error(std::string file, Mark mark, std::string message);
 
@@ -36,9 +39,12 @@ class Diagnostics {
   /// The problems, sorted by file, line and column (stable for the same position).
   std::vector<Diagnostic> sorted() const;
   const std::vector<Diagnostic>& items() const { return items_; }
+  /// How many problems were found past the limit and dropped.
+  std::size_t dropped() const { return dropped_; }
 
  private:
   std::vector<Diagnostic> items_;
+  std::size_t dropped_ = 0;
 };
 
 }  // namespace summon::config

@@ -66,10 +66,12 @@ void check_dependencies(const ProjectSpec& project, const std::string& file,
         diagnostics.error(file, dependency.mark,
                           fmt::format("service '{}' depends on itself", service.name));
       } else if (!known.contains(dependency.service)) {
+        // Suggestions cost a pass over every name: only for errors that will be shown.
+        bool shown = diagnostics.size() < Diagnostics::limit;
         diagnostics.error(file, dependency.mark,
                           fmt::format("service '{}' depends on unknown service '{}'{}",
                                       service.name, dependency.service,
-                                      did_you_mean(dependency.service, names)));
+                                      shown ? did_you_mean(dependency.service, names) : ""));
       }
     }
 }

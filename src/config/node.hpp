@@ -29,8 +29,18 @@ struct Node {
   /// Scalars: the text as written (for strings, the string's value). The YAML
   /// 1.2 core schema decides the kind of a plain scalar; quoted ones are strings.
   std::string text;
-  std::vector<Node> items;                     // sequence
-  std::vector<std::pair<Key, Node>> members;   // mapping, in file order
+  std::vector<Node> items;                    // sequence
+  std::vector<std::pair<Key, Node>> members;  // mapping, in file order
+
+  // Defined in node.cc: a Node holds pairs of Key and Node, and clang with
+  // libstdc++ cannot check such a pair while Node's implicit members are being
+  // declared.
+  Node();
+  Node(const Node&);
+  Node(Node&&) noexcept;
+  Node& operator=(const Node&);
+  Node& operator=(Node&&) noexcept;
+  ~Node();
 
   bool is_scalar() const { return kind != Kind::sequence && kind != Kind::mapping; }
   bool is_string() const { return kind == Kind::string; }

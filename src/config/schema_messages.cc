@@ -16,7 +16,7 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::size_t max_problems = 100;
+constexpr std::size_t max_problems = Diagnostics::limit;
 
 // The keyword a valijson finding says failed. The rest of what it reports
 // ("Failed to validate item #2", "... against child schema #3") only repeats a
@@ -144,9 +144,6 @@ class Explainer {
       if (auto place = walker_.locate(root, context)) explain(*place, findings);
     }
     check_key_names(walker_.root(root));
-    if (count_ > max_problems)
-      diagnostics_.error(
-          file_, {}, fmt::format("too many problems; only the first {} are shown", max_problems));
     if (count_ == 0) error(root.mark, "the file does not match the schema");
   }
 
@@ -299,8 +296,9 @@ class Explainer {
     }
   }
 
+  // One past the limit still reaches the diagnostics, so that they know some were dropped.
   void error(Mark mark, std::string message) {
-    if (++count_ > max_problems) return;
+    if (++count_ > max_problems + 1) return;
     diagnostics_.error(file_, mark, std::move(message));
   }
 

@@ -34,6 +34,10 @@ std::optional<std::string> closest(std::string_view word,
   std::optional<std::string> best;
   std::size_t best_distance = limit + 1;
   for (const auto& candidate : candidates) {
+    // The length difference alone is a lower bound on the distance.
+    std::size_t gap = candidate.size() > word.size() ? candidate.size() - word.size()
+                                                     : word.size() - candidate.size();
+    if (gap > limit) continue;
     std::size_t distance = edit_distance(word, candidate);
     if (distance < best_distance) best = candidate, best_distance = distance;
   }
