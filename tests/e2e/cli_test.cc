@@ -1,0 +1,222 @@
+// The commands as a user runs them: the real binary on the files in tests/fixtures/.
+#include <filesystem>
+#include <string>
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "run_summon.hpp"
+#include "unit/load_helpers.hpp"
+
+namespace summon::testing {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Runs summon from tests/fixtures/, so that files are named as a user would name them.
+RunResult summon(const std::vector<std::string>& args) {
+  return run_summon(args, in_folder(tests_dir("fixtures")));
+}
+
+}  // namespace
+
+TEST_CASE("check prints the file, its service and layer counts, and exits 0") {
+  auto run = summon({"check", "shop/services.yaml"});
+  CHECK(run.exit_code == 0);
+  CHECK(run.out == "shop/services.yaml: ok (5 services, 4 layers)\n");
+  CHECK(run.err == "");
+}
+
+TEST_CASE("check speaks of one service and one layer in the singular") {
+  auto run = summon({"check", "named/summon.yaml"});
+  CHECK(run.exit_code == 0);
+  CHECK(run.out == "named/summon.yaml: ok (1 service, 1 layer)\n");
+}
+
+TEST_CASE("check reports every error with its position, then the count, and exits 2") {
+  auto run = summon({"check", "errors/three_errors.yaml"});
+  CHECK(run.exit_code == 2);
+  CHECK(run.out == "");
+  CHECK(run.err ==
+        "errors/three_errors.yaml:4:5: error: unknown key 'comand' in service 'db'; did you mean "
+        "'command'?\n"
+        "errors/three_errors.yaml:7:18: error: service 'api' depends on unknown service 'dbb'; "
+        "did you mean 'db'?\n"
+        "errors/three_errors.yaml:9:14: error: 'command' must be a string or a list of strings, "
+        "not 5\n"
+        "3 errors\n");
+}
+
+TEST_CASE("check reports a dependency cycle as its path") {
+  auto run = summon({"check", "errors/cycle.yaml"});
+  CHECK(run.exit_code == 2);
+  CHECK(run.err ==
+        "errors/cycle.yaml:7:18: error: dependency cycle: api -> worker -> api\n1 error\n");
+}
+
+TEST_CASE("plan prints one line per layer, services of a layer together") {
+  auto run = summon({"plan", "shop"});
+  CHECK(run.exit_code == 0);
+  CHECK(run.out ==
+        "layer 1: cache, db\n"
+        "layer 2: migrate\n"
+        "layer 3: api\n"
+        "layer 4: web\n");
+}
+
+TEST_CASE("naming a service restricts the command to it and everything it depends on") {
+  auto plan = summon({"plan", "shop", "api"});
+  CHECK(plan.exit_code == 0);
+  CHECK(plan.out ==
+        "layer 1: cache, db\n"
+        "layer 2: migrate\n"
+        "layer 3: api\n");
+
+  auto check = summon({"check", "shop", "migrate"});
+  CHECK(check.exit_code == 0);
+  CHECK(check.out == "shop/services.yaml: ok (2 services, 2 layers)\n");
+}
+
+TEST_CASE("an unknown service name is an error with a suggestion") {
+  auto run = summon({"plan", "shop", "apii"});
+  CHECK(run.exit_code == 2);
+  CHECK(run.out == "");
+  CHECK(run.err ==
+        "shop/services.yaml: error: no service named 'apii'; did you mean 'api'?\n1 error\n");
+}
+
+TEST_CASE("graph prints Graphviz dot by default, labelling edges that are not 'ready'") {
+  auto run = summon({"graph", "small"});
+  CHECK(run.exit_code == 0);
+  CHECK(run.out ==
+        "digraph \"small\" {\n"
+        "  \"db\";\n"
+        "  \"migrate\";\n"
+        "  \"api\";\n"
+        "  \"migrate\" -> \"db\";\n"
+        "  \"api\" -> \"migrate\" [label=\"completed\"];\n"
+        "  \"api\" -> \"db\";\n"
+        "}\n");
+  CHECK(summon({"graph", "small", "--format", "dot"}).out == run.out);
+}
+
+TEST_CASE("graph --format mermaid prints a Mermaid flowchart") {
+  auto run = summon({"graph", "small", "--format", "mermaid"});
+  CHECK(run.exit_code == 0);
+  CHECK(run.out ==
+        "graph TD\n"
+        "  s0[\"db\"]\n"
+        "  s1[\"migrate\"]\n"
+        "  s2[\"api\"]\n"
+        "  s1 --> s0\n"
+        "  s2 -->|completed| s1\n"
+        "  s2 --> s0\n");
+}
+
+TEST_CASE("graph refuses a format it does not know") {
+  auto run = summon({"graph", "small", "--format", "svg"});
+  CHECK(run.exit_code == 2);
+  CHECK(run.out == "");
+}
+
+TEST_CASE("config masks env values whose keys look secret, in any case") {
+  auto run = summon({"config", "secrets"});
+  CHECK(run.exit_code == 0);
+  CHECK(run.out.find("DB_PASSWORD: \"***\"\n") != std::string::npos);
+  CHECK(run.out.find("Session_Secret: \"***\"\n") != std::string::npos);
+  CHECK(run.out.find("github_token: \"***\"\n") != std::string::npos);
+  CHECK(run.out.find("ApiKey: \"***\"\n") != std::string::npos);
+  CHECK(run.out.find("LOG_LEVEL: debug\n") != std::string::npos);
+  for (const char* secret : {"hunter2", "s3cr3t", "ghp_abc", "k-123"})
+    CHECK(run.out.find(secret) == std::string::npos);
+}
+
+TEST_CASE("config --show-secrets shows them") {
+  auto run = summon({"config", "secrets", "--show-secrets"});
+  CHECK(run.exit_code == 0);
+  CHECK(run.out.find("\"***\"") == std::string::npos);
+  for (const char* secret : {"hunter2", "s3cr3t", "ghp_abc", "k-123"})
+    CHECK(run.out.find(secret) != std::string::npos);
+}
+
+TEST_CASE("config fills in the defaults") {
+  auto run = summon({"config", "small"});
+  CHECK(run.exit_code == 0);
+  CHECK(run.out.find("stop: {signal: TERM, timeout: 10s}") != std::string::npos);
+  CHECK(run.out.find("db: ready") != std::string::npos);
+}
+
+TEST_CASE("config's output is a valid services file of the same project") {
+  for (const char* project : {"shop", "small", "named", "secrets"}) {
+    CAPTURE(project);
+    auto config = summon({"config", project, "--show-secrets"});
+    REQUIRE(config.exit_code == 0);
+    // Beside the original, so that relative paths in it mean the same.
+    TempDir dir;
+    for (const auto& entry : fs::directory_iterator(tests_dir("fixtures/") + project))
+      fs::copy(entry.path(), dir.path() / entry.path().filename());
+    auto file = dir.write("config.yaml", config.out);
+    auto original = summon({"check", std::string(project)});
+    auto again = run_summon({"check", file});
+    CHECK(again.err == "");
+    CHECK(again.exit_code == 0);
+    CHECK(again.out == file + original.out.substr(original.out.find(':')));
+  }
+}
+
+TEST_CASE("--help, check --help and --version exit 0") {
+  auto help = summon({"--help"});
+  CHECK(help.exit_code == 0);
+  for (const char* command : {"check", "plan", "graph", "config", "up", "run"})
+    CHECK(help.out.find(command) != std::string::npos);
+
+  auto check_help = summon({"check", "--help"});
+  CHECK(check_help.exit_code == 0);
+  CHECK(check_help.out.find("--file") != std::string::npos);
+
+  auto version = summon({"--version"});
+  CHECK(version.exit_code == 0);
+  CHECK(version.out.find("0.1.0") != std::string::npos);
+}
+
+TEST_CASE("no command, an unknown command or an unknown option exits 2") {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {}, {"frob"}, {"check", "--frob"}, {"graph", "small", "--format"}}) {
+    auto command = fmt::format("summon {}", fmt::join(args, " "));
+    CAPTURE(command);
+    auto run = summon(args);
+    CHECK(run.exit_code == 2);
+    CHECK(run.out == "");
+    CHECK(run.err != "");
+  }
+}
+
+TEST_CASE("up and run say they are not available yet") {
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"up"}, {"up", "shop"}, {"run", "--", "true"}}) {
+    auto command = fmt::format("summon {}", fmt::join(args, " "));
+    CAPTURE(command);
+    auto run = summon(args);
+    CHECK(run.exit_code == 2);
+    CHECK(run.err.find("not available") != std::string::npos);
+  }
+}
+
+TEST_CASE("every services file under examples/ passes check") {
+  int checked = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(source_root("examples"))) {
+    auto name = entry.path().filename().string();
+    if (name != "services.yaml" && name != "summon.yaml") continue;
+    auto file = entry.path().string();
+    CAPTURE(file);
+    auto run = run_summon({"check", file});
+    CHECK(run.err == "");
+    CHECK(run.exit_code == 0);
+    ++checked;
+  }
+  CHECK(checked > 0);
+}
+
+}  // namespace summon::testing

@@ -1,0 +1,211 @@
+// Hostile input (SPEC 3.4): whatever the file, a clear error, exit 2, no crash,
+// bounded memory. Each run's time and peak RSS are printed; per the project's
+// rule a test never fails on timing.
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <doctest/doctest.h>
+
+#include "run_summon.hpp"
+#include "unit/load_helpers.hpp"
+
+namespace summon::testing {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr long memory_bound_kib = 500 * 1024;
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// Runs `summon check FILE` from `dir`, and reports how long it took and how much memory it used.
+RunResult check(const std::string& dir, const std::string& file) {
+  auto run = run_summon({"check", file}, in_folder(dir));
+  MESSAGE(file << ": " << run.summary());
+  CHECK_FALSE(run.timed_out);
+  CHECK(run.signal == 0);
+  CHECK(run.peak_rss_kib < memory_bound_kib);
+  return run;
+}
+
+// The first line summon printed on stderr.
+std::string first_error(const RunResult& run) {
+  return run.err.substr(0, run.err.find('\n'));
+}
+
+// Writes `lines` copies of `line` after `head`, in one pass, to dir/name.
+std::string write_repeated(const TempDir& dir, const std::string& name, const std::string& head,
+                           const std::string& line, std::size_t lines) {
+  auto path = dir.path() / name;
+  std::ofstream out(path, std::ios::binary);
+  out << head;
+  for (std::size_t i = 0; i < lines; ++i) out << line;
+  return path.string();
+}
+
+}  // namespace
+
+TEST_CASE("every file in tests/hostile/ gets exactly its expected answer") {
+  auto dir = tests_dir("hostile");
+  std::vector<fs::path> cases;
+  for (const auto& entry : fs::directory_iterator(dir))
+    if (entry.path().extension() == ".expected") cases.push_back(entry.path());
+  std::sort(cases.begin(), cases.end());
+  REQUIRE(cases.size() >= 20);
+
+  for (const auto& expected_path : cases) {
+    auto input = expected_path.stem().string() + ".yaml";
+    CAPTURE(input);
+    auto expected = read_file(expected_path);
+    auto newline = expected.find('\n');
+    REQUIRE(expected.starts_with("exit "));
+    int exit_code = std::stoi(expected.substr(5, newline - 5));
+    auto output = expected.substr(newline + 1);
+
+    auto run = check(dir, input);
+    CHECK(run.exit_code == exit_code);
+    CHECK((exit_code == 0 ? run.out : run.err) == output);
+  }
+}
+
+TEST_CASE("a 100 MB file is refused by its size before it is read") {
+  TempDir dir;
+  std::string line = "  s: {command: [sleep, '1']}\n";
+  auto path = write_repeated(dir, "huge.yaml", "services:\n", line, 100'000'000 / line.size());
+  auto run = check(dir.path().string(), "huge.yaml");
+  CHECK(run.exit_code == 2);
+  CHECK(run.err == "huge.yaml: error: the file is " + std::to_string(fs::file_size(path)) +
+                       " bytes; summon reads configuration files of up to 4 MiB\n1 error\n");
+}
+
+TEST_CASE("an endless stream is refused after the size limit") {
+  auto run = check(".", "/dev/zero");
+  CHECK(run.exit_code == 2);
+  CHECK(first_error(run) ==
+        "/dev/zero: error: the file is larger than 4 MiB, the most summon reads");
+}
+
+TEST_CASE("10,000 levels of block maps do not fit in a file summon reads") {
+  // One space of indentation per level: 50 MB.
+  TempDir dir;
+  std::ofstream out(dir.path() / "deep.yaml", std::ios::binary);
+  for (int level = 0; level < 10'000; ++level) out << std::string(level, ' ') << "a:\n";
+  out.close();
+  auto run = check(dir.path().string(), "deep.yaml");
+  CHECK(run.exit_code == 2);
+  CHECK(first_error(run).starts_with("deep.yaml: error: the file is "));
+}
+
+TEST_CASE("2,000 levels of block maps stop at the 65th") {
+  TempDir dir;
+  std::ofstream out(dir.path() / "deep.yaml", std::ios::binary);
+  for (int level = 0; level < 2'000; ++level) out << std::string(level, ' ') << "a:\n";
+  out.close();
+  auto run = check(dir.path().string(), "deep.yaml");
+  CHECK(run.exit_code == 2);
+  CHECK(run.err == "deep.yaml:65:65: error: nesting is deeper than 64 levels\n1 error\n");
+}
+
+TEST_CASE("100,000 services are refused as too many values") {
+  TempDir dir;
+  std::ostringstream text;
+  text << "services:\n";
+  for (int i = 0; i < 100'000; ++i) text << "  s" << i << ":\n    command: x\n";
+  dir.write("services.yaml", text.str());
+  auto run = check(dir.path().string(), "services.yaml");
+  CHECK(run.exit_code == 2);
+  CHECK(first_error(run).find(": error: the document has more than 200000 values") !=
+        std::string::npos);
+}
+
+TEST_CASE("10,000 services load") {
+  TempDir dir;
+  std::ostringstream text;
+  text << "services:\n";
+  for (int i = 0; i < 10'000; ++i) text << "  s" << i << ":\n    command: x\n";
+  dir.write("services.yaml", text.str());
+  auto run = check(dir.path().string(), "services.yaml");
+  CHECK(run.exit_code == 0);
+  CHECK(run.out == "services.yaml: ok (10000 services, 1 layer)\n");
+}
+
+TEST_CASE("4 MB of '[' is refused before yaml-cpp holds it all in memory") {
+  TempDir dir;
+  dir.write("brackets.yaml", std::string(4'000'000, '['));
+  auto run = check(dir.path().string(), "brackets.yaml");
+  CHECK(run.exit_code == 2);
+  CHECK(first_error(run) ==
+        "brackets.yaml:1:100001: error: the file has more than 100000 of the characters [ ] { } "
+        "and ','; summon reads no more (write long lists and maps in block style)");
+}
+
+TEST_CASE("a flow list of 30,000 items is read") {
+  TempDir dir;
+  std::ostringstream text;
+  text << "services: {api: {command: [x";
+  for (int i = 0; i < 30'000; ++i) text << ", a" << i;
+  text << "]}}\n";
+  dir.write("flow.yaml", text.str());
+  auto run = check(dir.path().string(), "flow.yaml");
+  CHECK(run.exit_code == 0);
+  CHECK(run.out == "flow.yaml: ok (1 service, 1 layer)\n");
+}
+
+TEST_CASE("a 1 MB line loads when it is a valid command") {
+  TempDir dir;
+  dir.write("long.yaml", "services:\n  api:\n    command: \"" + std::string(1 << 20, 'x') + "\"\n");
+  auto run = check(dir.path().string(), "long.yaml");
+  CHECK(run.exit_code == 0);
+  CHECK(run.out == "long.yaml: ok (1 service, 1 layer)\n");
+}
+
+TEST_CASE("a 1 MB line of junk is refused") {
+  TempDir dir;
+  dir.write("junk.yaml", std::string(1 << 20, 'x') + "\n");
+  auto run = check(dir.path().string(), "junk.yaml");
+  CHECK(run.exit_code == 2);
+  CHECK(first_error(run).starts_with("junk.yaml:1:1: error: "));
+  CHECK(first_error(run).size() < 200);
+}
+
+TEST_CASE("a folder without a services file is refused") {
+  TempDir dir;
+  auto run = check(dir.path().string(), ".");
+  CHECK(run.exit_code == 2);
+  CHECK(run.err == ".: error: no services.yaml or summon.yaml in this folder\n");
+}
+
+TEST_CASE("a missing file is refused") {
+  TempDir dir;
+  auto run = check(dir.path().string(), "missing.yaml");
+  CHECK(run.exit_code == 2);
+  CHECK(run.err ==
+        "missing.yaml: error: cannot read the file: No such file or directory\n1 error\n");
+}
+
+TEST_CASE("no file of the fuzzing corpus crashes summon check") {
+  int checked = 0;
+  for (const auto& entry : fs::directory_iterator(source_root("fuzz/corpus"))) {
+    if (!entry.is_regular_file()) continue;
+    auto file = entry.path().string();
+    CAPTURE(file);
+    auto run = run_summon({"check", file});
+    CHECK_FALSE(run.timed_out);
+    CHECK(run.signal == 0);
+    CHECK((run.exit_code == 0 || run.exit_code == 2));
+    ++checked;
+  }
+  MESSAGE(checked << " corpus files checked");
+  CHECK(checked > 0);
+}
+
+}  // namespace summon::testing
