@@ -1,0 +1,17 @@
+#include "engine/exit_status.hpp"
+
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace summon::engine {
+
+std::string describe(const ExitStatus& status) {
+  if (status.signal == 0) return fmt::format("exited with code {}", status.code);
+  // The short name users know from `kill -l` (glibc's sigabbrev_np).
+  if (const char* name = ::sigabbrev_np(status.signal))
+    return fmt::format("was killed by signal {}", name);
+  return fmt::format("was killed by signal {}", status.signal);
+}
+
+}  // namespace summon::engine
