@@ -1,0 +1,91 @@
+#include "runtime/line_splitter.hpp"
+
+namespace summon::runtime {
+
+namespace {
+
+constexpr std::size_t max_line = LineSplitter::max_line;
+
+bool is_continuation(unsigned char byte) {
+  return (byte & 0xC0) == 0x80;
+}
+
+// How many bytes a UTF-8 sequence with this lead byte claims; 0 if it is not a
+// multi-byte lead.
+std::size_t sequence_length(unsigned char lead) {
+  if ((lead & 0xE0) == 0xC0) return 2;
+  if ((lead & 0xF0) == 0xE0) return 3;
+  if ((lead & 0xF8) == 0xF0) return 4;
+  return 0;
+}
+
+// Where to end the next piece of `text`, which is longer than max_line. We back
+// up only onto a lead byte whose sequence really spans the cut: on invalid
+// UTF-8 there is no character to keep whole, and backing up further than 3
+// bytes could never be right.
+std::size_t cut_point(std::string_view text) {
+  const auto at = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  if (!is_continuation(at(max_line))) return max_line;
+  for (std::size_t back = 1; back <= 3; ++back) {
+    const std::size_t lead = max_line - back;
+    if (is_continuation(at(lead))) continue;
+    return lead + sequence_length(at(lead)) > max_line ? lead : max_line;
+  }
+  return max_line;
+}
+
+// While a line is still open we cannot tell a final "\r" (dropped once the
+// "\n" comes) from content, so a trailing lone "\r" past max_line does not
+// force a cut yet; the line would then be exactly max_line long.
+bool must_cut_open(std::string_view rest) {
+  return rest.size() > max_line + 1 || (rest.size() == max_line + 1 && rest.back() != '\r');
+}
+
+// Emits the pieces of `line` that are certain; returns the bytes consumed. A
+// complete line is consumed whole; an open one keeps its unsure tail.
+std::size_t drain(std::string_view line, bool complete, const LineSplitter::Emit& emit) {
+  if (complete && !line.empty() && line.back() == '\r') line.remove_suffix(1);
+  std::size_t used = 0;
+  while (complete ? line.size() - used > max_line : must_cut_open(line.substr(used))) {
+    const std::size_t cut = cut_point(line.substr(used));
+    emit(line.substr(used, cut));
+    used += cut;
+  }
+  if (!complete) return used;
+  emit(line.substr(used));
+  return line.size();
+}
+
+}  // namespace
+
+void LineSplitter::feed(std::string_view chunk, const Emit& emit) {
+  while (!chunk.empty()) {
+    const std::size_t newline = chunk.find('\n');
+    const bool complete = newline != std::string_view::npos;
+    const std::string_view segment = chunk.substr(0, newline);
+    if (partial_.empty()) {
+      // Common case: whole lines inside one chunk go out without a copy.
+      const std::size_t used = drain(segment, complete, emit);
+      if (!complete) partial_.assign(segment.substr(used));
+    } else {
+      // The buffer holds under max_line + 2 bytes before this append, and each
+      // cut erases at least max_line - 3 of them, so the copying stays linear.
+      partial_.append(segment);
+      const std::size_t used = drain(partial_, complete, emit);
+      if (complete) {
+        partial_.clear();
+      } else {
+        partial_.erase(0, used);
+      }
+    }
+    chunk.remove_prefix(complete ? newline + 1 : chunk.size());
+  }
+}
+
+void LineSplitter::finish(const Emit& emit) {
+  if (partial_.empty()) return;
+  drain(partial_, true, emit);
+  partial_.clear();
+}
+
+}  // namespace summon::runtime
