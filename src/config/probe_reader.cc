@@ -1,4 +1,5 @@
 // `ready:` probes (SPEC 1.3): one kind plus timing.
+#include <algorithm>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -127,12 +128,6 @@ std::optional<LogProbe> read_log(Reader& reader, const Node& node) {
   return probe;
 }
 
-const std::vector<std::string>& kind_names() {
-  static const std::vector<std::string> names = {"tcp",  "http",   "exec", "log", "file",
-                                                 "unix", "notify", "fd",   "all"};
-  return names;
-}
-
 std::optional<Probe> read_kind(Reader& reader, const std::string& kind, const Node& value,
                                const std::string& cwd) {
   Probe probe;
@@ -199,12 +194,12 @@ std::optional<Probe> read_kind(Reader& reader, const std::string& kind, const No
 
 std::optional<Probe> read_probe(Reader& reader, const Node& node, const std::string& cwd) {
   if (!node.is_map()) return std::nullopt;
+  const auto& kinds = probe_kind_names();
   std::optional<Probe> probe;
-  int kinds = 0;
+  int found = 0;
   for (const auto& [key, value] : node.members) {
-    if (std::find(kind_names().begin(), kind_names().end(), key.text) == kind_names().end())
-      continue;
-    if (++kinds > 1) return std::nullopt;  // the schema reports it
+    if (std::find(kinds.begin(), kinds.end(), key.text) == kinds.end()) continue;
+    if (++found > 1) return std::nullopt;  // the schema reports it
     probe = read_kind(reader, key.text, value, cwd);
   }
   if (!probe) return std::nullopt;

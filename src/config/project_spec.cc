@@ -4,11 +4,14 @@
 
 namespace summon::config {
 
-std::string probe_kind_name(const Probe& probe) {
-  static const char* const names[] = {"tcp",  "http",   "exec", "log", "file",
-                                      "unix", "notify", "fd",   "all"};
-  return names[probe.kind.index()];
+const std::vector<std::string>& probe_kind_names() {
+  // In the order of Probe::kind's alternatives.
+  static const std::vector<std::string> names = {"tcp",  "http",   "exec", "log", "file",
+                                                 "unix", "notify", "fd",   "all"};
+  return names;
 }
+
+std::string probe_kind_name(const Probe& probe) { return probe_kind_names()[probe.kind.index()]; }
 
 std::string condition_name(Condition condition) {
   switch (condition) {
@@ -17,12 +20,6 @@ std::string condition_name(Condition condition) {
     case Condition::completed: return "completed";
   }
   return "ready";
-}
-
-const ServiceSpec* ProjectSpec::find(const std::string& service) const {
-  for (const auto& s : services)
-    if (s.name == service) return &s;
-  return nullptr;
 }
 
 std::string port_variable(const std::string& port_name) {

@@ -89,7 +89,9 @@ struct Probe {
   Mark mark;
 };
 
-/// The probe kind's name as written in the file: "tcp", "http", ...
+/// Every probe kind's name as written in the file: "tcp", "http", ...
+const std::vector<std::string>& probe_kind_names();
+/// This probe's kind name.
 std::string probe_kind_name(const Probe& probe);
 
 enum class Condition { started, ready, completed };
@@ -127,8 +129,6 @@ struct ProjectSpec {
   EnvList env;           // the top-level `env`
   std::vector<std::string> ports;
   std::vector<ServiceSpec> services;  // in file order
-
-  const ServiceSpec* find(const std::string& name) const;
 };
 
 /// Name of the environment variable that carries port `name`: SUMMON_PORT_<NAME>.

@@ -70,14 +70,11 @@ std::vector<Dependency> read_depends_on(Reader& reader, const Node& node) {
 
 EnvList read_env_files(Reader& reader, const Node& node) {
   EnvList out;
-  const std::vector<const Node*> entries = [&] {
-    std::vector<const Node*> list;
-    if (node.is_seq())
-      for (const auto& item : node.items) list.push_back(&item);
-    else
-      list.push_back(&node);
-    return list;
-  }();
+  std::vector<const Node*> entries;  // a single path, or each path of a list
+  if (node.is_seq())
+    for (const auto& item : node.items) entries.push_back(&item);
+  else
+    entries.push_back(&node);
   for (const Node* entry : entries) {
     auto path = reader.path(*entry, reader.dir());
     if (!path) continue;
