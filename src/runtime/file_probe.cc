@@ -1,0 +1,240 @@
+// The `file` probe: ready once the file exists and was created or changed
+// after the service started, seen through inotify on its folder.
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <fmt/format.h>
+
+// Not probe_kinds.hpp: its `using config::Duration` clashes with backoff.hpp's
+// Duration. probe.hpp declares all this file needs.
+#include "runtime/backoff.hpp"
+#include "runtime/probe.hpp"
+
+namespace summon::runtime {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The probe has no `interval`; retries of a missing folder use the default one.
+constexpr auto folder_retry_interval = std::chrono::milliseconds(100);
+
+constexpr std::uint32_t watched_events =
+    IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF |
+    IN_MOVE_SELF;
+
+struct FileState {
+  bool exists = false;
+  dev_t device = 0;
+  ino_t inode = 0;
+  timespec mtime{};
+  timespec ctime{};
+  off_t size = 0;
+};
+
+FileState look_at(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return {};
+  return {true, info.st_dev, info.st_ino, info.st_mtim, info.st_ctim, info.st_size};
+}
+
+bool same_time(const timespec& a, const timespec& b) {
+  return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+bool changed(const FileState& before, const FileState& now) {
+  return !before.exists || before.device != now.device || before.inode != now.inode ||
+         !same_time(before.mtime, now.mtime) || !same_time(before.ctime, now.ctime) ||
+         before.size != now.size;
+}
+
+// Everything the watch's handlers touch; it outlives the probe until they ran.
+struct Shared {
+  Shared(boost::asio::io_context& io, std::string path, ProbeEvents events)
+      : io(io), path(std::move(path)), events(std::move(events)), inotify(io), retry(io) {
+    const std::size_t slash = this->path.rfind('/');
+    if (slash == std::string::npos) {
+      folder = ".";
+      name = this->path;
+    } else {
+      folder = slash == 0 ? "/" : this->path.substr(0, slash);
+      name = this->path.substr(slash + 1);
+    }
+  }
+
+  boost::asio::io_context& io;
+  std::string path;  // absolute
+  std::string folder;
+  std::string name;
+  ProbeEvents events;
+  FileState before;
+  boost::asio::posix::stream_descriptor inotify;
+  int watch = -1;
+  boost::asio::steady_timer retry;
+  Clock::time_point started_at;
+  alignas(inotify_event) std::array<char, 8 * 1024> buffer{};
+  std::string last_result;
+  bool reported = false;
+  bool stopped = false;
+};
+
+void report(const std::shared_ptr<Shared>& shared, std::function<void(Shared&)> deliver) {
+  if (shared->reported) return;
+  shared->reported = true;
+  // Nothing more to watch for.
+  shared->retry.cancel();
+  boost::system::error_code ignored;
+  shared->inotify.close(ignored);
+  boost::asio::post(shared->io, [shared, deliver = std::move(deliver)] {
+    if (!shared->stopped) deliver(*shared);
+  });
+}
+
+void check(const std::shared_ptr<Shared>& shared) {
+  if (shared->reported) return;
+  const FileState now = look_at(shared->path);
+  if (!now.exists) {
+    shared->last_result = fmt::format("file {}: does not exist yet", shared->path);
+  } else if (!changed(shared->before, now)) {
+    shared->last_result =
+        fmt::format("file {}: not changed since the service started", shared->path);
+  } else {
+    shared->last_result.clear();
+    report(shared, [](Shared& s) { s.events.ready(); });
+  }
+}
+
+void add_watch(const std::shared_ptr<Shared>& shared);
+
+void read_events(const std::shared_ptr<Shared>& shared) {
+  shared->inotify.async_read_some(
+      boost::asio::buffer(shared->buffer),
+      [shared](const boost::system::error_code& error, std::size_t size) {
+        if (shared->stopped || shared->reported) return;
+        if (error) {
+          report(shared, [why = fmt::format("file {}: cannot watch: {}", shared->path,
+                                            error.message())](Shared& s) { s.events.failed(why); });
+          return;
+        }
+        bool relevant = false;
+        bool watch_lost = false;
+        for (std::size_t at = 0; at + sizeof(inotify_event) <= size;) {
+          inotify_event event;
+          std::memcpy(&event, shared->buffer.data() + at, sizeof event);
+          const char* name = shared->buffer.data() + at + sizeof event;
+          if (event.mask & IN_Q_OVERFLOW) relevant = true;
+          if (event.wd == shared->watch && (event.mask & (IN_IGNORED | IN_MOVE_SELF)))
+            watch_lost = true;
+          // The name is padded with NULs up to `len`.
+          if (event.len > 0 && std::string_view(name) == shared->name) relevant = true;
+          at += sizeof event + event.len;
+        }
+        if (watch_lost) {
+          // The folder was removed or moved away: watch the path again once
+          // a folder is there.
+          ::inotify_rm_watch(shared->inotify.native_handle(), shared->watch);
+          shared->watch = -1;
+          shared->started_at = Clock::now();
+          add_watch(shared);
+        } else if (relevant) {
+          check(shared);
+        }
+        if (!shared->reported) read_events(shared);
+      });
+}
+
+// inotify can only watch what exists. A folder that is not there yet (made
+// by the service itself) is looked for again after a backoff: watching each
+// missing ancestor for the next one to appear would be exact, but is a lot of
+// machinery for a rare case.
+void add_watch(const std::shared_ptr<Shared>& shared) {
+  if (shared->stopped || shared->reported) return;
+  const int watch = ::inotify_add_watch(shared->inotify.native_handle(), shared->folder.c_str(),
+                                        watched_events);
+  if (watch >= 0) {
+    shared->watch = watch;
+    // Whatever happened before the watch began is seen here.
+    check(shared);
+    return;
+  }
+  if (errno != ENOENT && errno != ENOTDIR) {
+    report(shared, [why = fmt::format("file {}: cannot watch {}: {}", shared->path,
+                                      shared->folder, std::strerror(errno))](Shared& s) {
+      s.events.failed(why);
+    });
+    return;
+  }
+  shared->last_result = fmt::format("file {}: does not exist yet", shared->path);
+  shared->retry.expires_after(
+      next_attempt_delay(Clock::now() - shared->started_at, folder_retry_interval));
+  shared->retry.async_wait([shared](const boost::system::error_code& error) {
+    if (!error && !shared->stopped) add_watch(shared);
+  });
+}
+
+class FileProbe final : public Probe {
+ public:
+  FileProbe(const config::FileProbe& spec, ProbeContext& context, ProbeEvents events)
+      : shared_(std::make_shared<Shared>(context.io, spec.path, std::move(events))) {}
+
+  ~FileProbe() override {
+    shared_->stopped = true;
+    shared_->retry.cancel();
+    boost::system::error_code ignored;
+    shared_->inotify.close(ignored);
+  }
+
+  std::optional<std::string> prepare(SpawnRequest& request) override {
+    (void)request;
+    shared_->before = look_at(shared_->path);
+    prepared_ = true;
+    return std::nullopt;
+  }
+
+  void start() override {
+    if (started_) return;
+    started_ = true;
+    if (!prepared_) shared_->before = look_at(shared_->path);
+    shared_->started_at = Clock::now();
+    const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (fd < 0) {
+      report(shared_, [why = fmt::format("file {}: cannot watch: {}", shared_->path,
+                                         std::strerror(errno))](Shared& s) { s.events.failed(why); });
+      return;
+    }
+    shared_->inotify.assign(fd);
+    read_events(shared_);
+    add_watch(shared_);
+  }
+
+  std::string last_result() const override { return shared_->last_result; }
+
+ private:
+  std::shared_ptr<Shared> shared_;
+  bool prepared_ = false;
+  bool started_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Probe> make_file_probe(const config::FileProbe& spec, const ProbeTarget& target,
+                                       ProbeContext& context, ProbeEvents events) {
+  (void)target;
+  return std::make_unique<FileProbe>(spec, context, std::move(events));
+}
+
+}  // namespace summon::runtime

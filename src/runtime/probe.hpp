@@ -1,0 +1,83 @@
+// A readiness probe at work (SPEC 1.3): one object per service that has a
+// `ready:` key, made from the config's Probe and watched on the loop.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/io_context.hpp>
+
+#include "config/project_spec.hpp"
+#include "runtime/child_reaper.hpp"
+#include "runtime/output_stream.hpp"
+#include "runtime/spawn.hpp"
+
+namespace summon::runtime {
+
+/// The service a probe watches.
+struct ProbeTarget {
+  std::string service;              // its name: for messages and socket names
+  config::EnvList environment;      // the service's whole environment (exec probes get it)
+  std::string cwd;                  // its working directory (exec probes run there)
+  std::optional<std::string> user;  // exec probes run as this user too
+};
+
+/// What the probes of one run share.
+struct ProbeContext {
+  boost::asio::io_context& io;
+  ChildReaper& reaper;      // exec probes' processes
+  std::string runtime_dir;  // a private folder of this run, for notify sockets
+};
+
+/// How a probe reports. Both are called from the loop, never from inside a
+/// Probe method, and at most one of them, at most once.
+struct ProbeEvents {
+  std::function<void()> ready;
+  /// Failed for good (not "not yet"): `why` reads after "NAME: ",
+  /// e.g. "closed fd 3 without writing a newline".
+  std::function<void(std::string why)> failed;
+  /// Optional: what the service says of itself on the way (notify's
+  /// `STATUS=` lines), shown to the user as it comes; may be called often.
+  std::function<void(std::string text)> status;
+};
+
+/// The lifecycle: prepare() before the spawn, start() once the process runs,
+/// line() for each line of its output, then destruction, which stops
+/// everything at once: no event fires afterwards, any probe process (exec) is
+/// killed with its group, and every descriptor is closed. A probe keeps
+/// trying until it holds, fails for good, or is destroyed; the deadline
+/// (`timeout`) is the engine's, not the probe's.
+class Probe {
+ public:
+  virtual ~Probe() = default;
+
+  /// Before the service is spawned: adds what the service needs to the
+  /// request (NOTIFY_SOCKET in its environment, a pipe at fd N) and notes
+  /// what it must compare against later (the file's state). The probe owns
+  /// any descriptor it hands over and closes its copy in start() or on
+  /// destruction. Returns why the service cannot start, if it cannot.
+  virtual std::optional<std::string> prepare(SpawnRequest& request) {
+    (void)request;
+    return std::nullopt;
+  }
+  /// The service was spawned: begin watching.
+  virtual void start() = 0;
+  /// One line of the service's output, ANSI codes removed (log probes).
+  virtual void line(Stream stream, std::string_view text) {
+    (void)stream;
+    (void)text;
+  }
+  /// What the probe saw last, for a timeout message: "tcp 127.0.0.1:5432:
+  /// connection refused", "http http://127.0.0.1:8080/health: status 503",
+  /// "log: 1 of 2 matching lines seen". Empty if it has seen nothing yet.
+  virtual std::string last_result() const = 0;
+};
+
+/// The probe for `spec`. The target and context must outlive it.
+std::unique_ptr<Probe> make_probe(const config::Probe& spec, const ProbeTarget& target,
+                                  ProbeContext& context, ProbeEvents events);
+
+}  // namespace summon::runtime

@@ -1,0 +1,257 @@
+// spawn(): Boost.Process v2's launcher with summon's child setup.
+#include "runtime/spawn.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/close_range.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <boost/process/v2/posix/default_launcher.hpp>
+#include <boost/process/v2/process.hpp>
+#include <fmt/format.h>
+
+namespace summon::runtime {
+
+namespace {
+
+namespace bp = boost::process::v2;
+using boost::system::error_code;
+
+// Where the child's descriptors are parked while they are moved into
+// place: above every target, so that no dup2 overwrites a source.
+constexpr int parking_base = 1024;
+
+struct Credentials {
+  uid_t uid;
+  gid_t gid;
+  std::vector<gid_t> groups;
+};
+
+std::string error_text(int error) {
+  std::string text = std::strerror(error);
+  return text;
+}
+
+std::optional<std::string> lookup_user(const std::string& user, Credentials& out) {
+  struct passwd entry;
+  struct passwd* found = nullptr;
+  std::vector<char> buffer(16384);
+  if (::getpwnam_r(user.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 || !found)
+    return fmt::format("user {}: no such user", user);
+  out.uid = found->pw_uid;
+  out.gid = found->pw_gid;
+  if (out.uid == ::geteuid()) return std::nullopt;
+  if (::geteuid() != 0)
+    return fmt::format("user {}: summon must run as root to run a service as another user",
+                       user);
+  int count = 64;
+  out.groups.resize(count);
+  if (::getgrouplist(user.c_str(), out.gid, out.groups.data(), &count) < 0) {
+    out.groups.resize(count);
+    ::getgrouplist(user.c_str(), out.gid, out.groups.data(), &count);
+  }
+  out.groups.resize(count);
+  return std::nullopt;
+}
+
+std::string find_in_path(const std::string& name, const config::EnvList& environment) {
+  std::string path = "/usr/local/bin:/usr/bin:/bin";
+  for (const auto& [key, value] : environment)
+    if (key == "PATH") path = value;
+  std::size_t begin = 0;
+  while (begin <= path.size()) {
+    std::size_t end = path.find(':', begin);
+    if (end == std::string::npos) end = path.size();
+    std::string folder = path.substr(begin, end - begin);
+    if (folder.empty()) folder = ".";
+    std::string candidate = folder + "/" + name;
+    struct stat info;
+    if (::stat(candidate.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
+        ::access(candidate.c_str(), X_OK) == 0)
+      return candidate;
+    begin = end + 1;
+  }
+  return {};
+}
+
+// Runs in the child between fork and exec: async-signal-safe calls only,
+// no allocation. A failing step sets errno, which the launcher sends back.
+struct ChildSetup {
+  const SpawnRequest& request;
+  std::vector<std::pair<int, int>> moves;  // {target, source}, all of them
+  const char* cwd;
+  const Credentials* credentials;
+
+  template <typename Launcher>
+  error_code on_setup(Launcher& launcher, const bp::filesystem::path&, const char* const*) {
+    // Keep the targets through Boost's own closing of descriptors.
+    for (const auto& [target, source] : moves) launcher.fd_whitelist.push_back(target);
+    return {};
+  }
+
+  template <typename Launcher>
+  error_code on_exec_setup(Launcher& launcher, const bp::filesystem::path&, const char* const*) {
+    // Signals as a fresh process has them: exec keeps SIG_IGN and the mask,
+    // and a service that inherits an ignored SIGPIPE or SIGINT misbehaves.
+    struct sigaction default_action {};
+    default_action.sa_handler = SIG_DFL;
+    for (int signal = 1; signal < NSIG; ++signal) ::sigaction(signal, &default_action, nullptr);
+    sigset_t empty;
+    ::sigemptyset(&empty);
+    ::sigprocmask(SIG_SETMASK, &empty, nullptr);
+
+    if (request.own_session && ::setsid() < 0) return failed();
+
+    // Park every source above the targets, then move each into place.
+    int parked[64];
+    const std::size_t count = std::min<std::size_t>(moves.size(), 64);
+    for (std::size_t i = 0; i < count; ++i) {
+      parked[i] = ::fcntl(moves[i].second, F_DUPFD_CLOEXEC, parking_base);
+      if (parked[i] < 0) return failed();
+    }
+    for (std::size_t i = 0; i < count; ++i)
+      if (::dup2(parked[i], moves[i].first) < 0) return failed();
+
+    // Close everything else but the launcher's error pipe (Boost's own
+    // closing leaves gaps between kept descriptors open).
+    int keep[80];
+    std::size_t kept = 0;
+    for (int fd : launcher.fd_whitelist)
+      if (kept < 80) keep[kept++] = fd;
+    std::sort(keep, keep + kept);
+    unsigned int from = 0;
+    for (std::size_t i = 0; i < kept; ++i) {
+      const unsigned int fd = static_cast<unsigned int>(keep[i]);
+      if (fd > from) ::syscall(SYS_close_range, from, fd - 1, 0);
+      from = fd + 1;
+    }
+    ::syscall(SYS_close_range, from, ~0U, 0);
+
+    if (cwd && ::chdir(cwd) < 0) return failed();
+    if (credentials) {
+      if (::setgroups(credentials->groups.size(), credentials->groups.data()) < 0 ||
+          ::setgid(credentials->gid) < 0 || ::setuid(credentials->uid) < 0)
+        return failed();
+    }
+    return {};
+  }
+
+  // The launcher reported the error already; leave without running the
+  // parent's atexit handlers or flushing its copied stdio buffers.
+  template <typename Launcher>
+  void on_exec_error(Launcher&, const bp::filesystem::path&, const char* const*,
+                     const error_code&) {
+    ::_exit(127);
+  }
+
+  static error_code failed() { return error_code(errno, boost::system::system_category()); }
+};
+
+// Descriptors the child will get at fixed numbers must not be free in the
+// parent when the launcher makes its error pipe, or the pipe could take one
+// of those numbers and be overwritten in the child.
+class ReservedNumbers {
+ public:
+  ReservedNumbers(const std::vector<std::pair<int, int>>& moves, int null_fd) {
+    for (const auto& [target, source] : moves)
+      if (::fcntl(target, F_GETFD) < 0 && ::dup3(null_fd, target, O_CLOEXEC) == target)
+        held_.push_back(target);
+  }
+  ~ReservedNumbers() {
+    for (int fd : held_) ::close(fd);
+  }
+  ReservedNumbers(const ReservedNumbers&) = delete;
+  ReservedNumbers& operator=(const ReservedNumbers&) = delete;
+
+ private:
+  std::vector<int> held_;
+};
+
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  ~FileDescriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+std::variant<pid_t, std::string> spawn(boost::asio::io_context&, const SpawnRequest& request) {
+  if (request.argv.empty() || request.argv.front().empty()) return std::string("empty command");
+  const std::string& program = request.argv.front();
+
+  if (!request.cwd.empty()) {
+    struct stat info;
+    if (::stat(request.cwd.c_str(), &info) != 0)
+      return fmt::format("cwd {}: {}", request.cwd, error_text(errno));
+    if (!S_ISDIR(info.st_mode)) return fmt::format("cwd {}: not a folder", request.cwd);
+  }
+
+  std::string executable = program;
+  if (program.find('/') == std::string::npos) {
+    executable = find_in_path(program, request.environment);
+    if (executable.empty()) return fmt::format("{}: command not found in PATH", program);
+  } else if (program.front() != '/' && !request.cwd.empty()) {
+    executable = request.cwd + "/" + program;
+  }
+
+  Credentials credentials{};
+  if (request.user)
+    if (auto error = lookup_user(*request.user, credentials)) return *error;
+  const bool switch_user = request.user && credentials.uid != ::geteuid();
+
+  FileDescriptor null_fd(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  if (null_fd.get() < 0) return fmt::format("/dev/null: {}", error_text(errno));
+
+  std::vector<std::pair<int, int>> moves = {
+      {STDIN_FILENO, request.stdin_fd < 0 ? null_fd.get() : request.stdin_fd},
+      {STDOUT_FILENO, request.stdout_fd < 0 ? null_fd.get() : request.stdout_fd},
+      {STDERR_FILENO, request.stderr_fd < 0 ? null_fd.get() : request.stderr_fd},
+  };
+  for (const auto& extra : request.extra_fds) moves.push_back(extra);
+  if (moves.size() > 64) return std::string("too many descriptors to hand over");
+
+  std::vector<std::string> env_strings;
+  env_strings.reserve(request.environment.size());
+  for (const auto& [key, value] : request.environment) env_strings.push_back(key + "=" + value);
+  std::vector<const char*> env;
+  for (const auto& entry : env_strings) env.push_back(entry.c_str());
+  env.push_back(nullptr);
+  std::vector<const char*> argv;
+  for (const auto& arg : request.argv) argv.push_back(arg.c_str());
+  argv.push_back(nullptr);
+
+  ChildSetup setup{request, moves, request.cwd.empty() ? nullptr : request.cwd.c_str(),
+                   switch_user ? &credentials : nullptr};
+  ReservedNumbers reserved(moves, null_fd.get());
+
+  // The launcher tells the executor's context about the fork, and the child
+  // then re-registers every descriptor of that context before exec: costly
+  // on the main loop with a thousand services, free on this empty one.
+  static boost::asio::io_context fork_context;
+  bp::posix::default_launcher launcher;
+  launcher.env = env.data();
+  error_code error;
+  auto process = launcher(fork_context.get_executor(), error, executable, argv.data(), setup);
+  if (error) return fmt::format("{}: {}", program, error.message());
+  // The reaper, not the process object, waits for it.
+  const pid_t pid = process.id();
+  process.detach();
+  return pid;
+}
+
+}  // namespace summon::runtime

@@ -1,0 +1,47 @@
+// Starting one process (Boost.Process v2's launcher), set up the way every
+// process summon starts needs: its own session, clean signals, only the file
+// descriptors it is given.
+#pragma once
+
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "config/project_spec.hpp"
+
+namespace summon::runtime {
+
+struct SpawnRequest {
+  /// argv[0] is a path (relative to `cwd` if it has a `/`), or a name looked
+  /// up in the PATH of `environment`.
+  std::vector<std::string> argv;
+  config::EnvList environment;  // the child's whole environment
+  std::string cwd;              // empty: summon's own
+  std::optional<std::string> user;  // run as this user (summon must be root)
+  int stdin_fd = -1;                // -1: /dev/null
+  int stdout_fd = STDOUT_FILENO;    // becomes the child's fd 1
+  int stderr_fd = STDERR_FILENO;    // becomes the child's fd 2
+  /// {fd number in the child, fd in summon}: more descriptors to hand over.
+  std::vector<std::pair<int, int>> extra_fds;
+  /// setsid(): the child leads a new session and process group (pgid == pid),
+  /// so a stop signal reaches everything it starts. Otherwise it stays in
+  /// summon's process group (a `run` command, which the terminal's Ctrl-C
+  /// should reach).
+  bool own_session = true;
+};
+
+/// Starts the process. The child has default signal dispositions, an empty
+/// signal mask, and no descriptors but 0, 1, 2 and `extra_fds`. Returns its
+/// pid, or why it could not start, worded for a user:
+/// "./api: No such file or directory", "cwd /srv/x: No such file or directory".
+/// The caller reaps it (ChildReaper).
+std::variant<pid_t, std::string> spawn(boost::asio::io_context& io, const SpawnRequest& request);
+
+}  // namespace summon::runtime

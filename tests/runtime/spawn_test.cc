@@ -1,0 +1,201 @@
+// spawn() and ChildReaper with real processes: what the child gets, and
+// what the parent hears when it ends.
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+
+#include "config/environment.hpp"
+#include "runtime/child_reaper.hpp"
+#include "runtime/spawn.hpp"
+
+using namespace summon::runtime;
+
+namespace {
+
+struct Ran {
+  std::string output;
+  int status = -1;
+};
+
+// Spawns `request` with its stdout on a pipe, and runs the loop until the
+// child has ended and its output is read; fails after 10 s.
+Ran run(SpawnRequest request) {
+  boost::asio::io_context io;
+  ChildReaper reaper(io);
+  int fds[2];
+  REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+  request.stdout_fd = fds[1];
+  if (request.environment.empty()) request.environment = summon::config::process_environment();
+  auto spawned = spawn(io, request);
+  ::close(fds[1]);
+  if (auto* error = std::get_if<std::string>(&spawned)) {
+    ::close(fds[0]);
+    FAIL(*error);
+  }
+  Ran ran;
+  reaper.watch(std::get<pid_t>(spawned), [&](int status) { ran.status = status; });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (ran.status == -1 && std::chrono::steady_clock::now() < deadline)
+    io.run_one_for(std::chrono::milliseconds(100));
+  REQUIRE(ran.status != -1);
+  char buffer[4096];
+  ssize_t got;
+  while ((got = ::read(fds[0], buffer, sizeof buffer)) > 0 || (got < 0 && errno == EINTR))
+    if (got > 0) ran.output.append(buffer, got);
+  ::close(fds[0]);
+  return ran;
+}
+
+std::string spawn_error(SpawnRequest request) {
+  boost::asio::io_context io;
+  auto spawned = spawn(io, request);
+  auto* error = std::get_if<std::string>(&spawned);
+  REQUIRE(error);
+  return *error;
+}
+
+std::string status_line(const std::string& status, const std::string& key) {
+  auto at = status.find(key + ":");
+  REQUIRE(at != std::string::npos);
+  auto end = status.find('\n', at);
+  std::string value = status.substr(at + key.size() + 1, end - at - key.size() - 1);
+  value.erase(0, value.find_first_not_of(" \t"));
+  return value;
+}
+
+}  // namespace
+
+TEST_CASE("the child runs the program with the given environment and its exit code comes back") {
+  SpawnRequest request;
+  request.argv = {"sh", "-c", "echo \"$GREETING\"; exit 3"};
+  request.environment = {{"PATH", "/usr/bin:/bin"}, {"GREETING", "hello"}};
+  auto ran = run(request);
+  CHECK(ran.output == "hello\n");
+  REQUIRE(WIFEXITED(ran.status));
+  CHECK(WEXITSTATUS(ran.status) == 3);
+}
+
+TEST_CASE("argv[0] is passed as written, not as the path found") {
+  SpawnRequest request;
+  request.argv = {"sh", "-c", "echo $0"};
+  CHECK(run(request).output == "sh\n");
+}
+
+TEST_CASE("the child leads its own session and process group") {
+  SpawnRequest request;
+  request.argv = {"sh", "-c", "cut -d' ' -f1,5,6 /proc/$$/stat"};
+  auto fields = run(request).output;
+  auto pid = fields.substr(0, fields.find(' '));
+  CHECK(fields == pid + " " + pid + " " + pid + "\n");
+}
+
+TEST_CASE("the child starts with default signal dispositions and an empty mask") {
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  struct sigaction old_pipe {}, old_int {};
+  ::sigaction(SIGPIPE, &ignore, &old_pipe);
+  ::sigaction(SIGINT, &ignore, &old_int);
+  sigset_t block, old_mask;
+  ::sigemptyset(&block);
+  ::sigaddset(&block, SIGTERM);
+  ::sigprocmask(SIG_BLOCK, &block, &old_mask);
+
+  SpawnRequest request;
+  request.argv = {"cat", "/proc/self/status"};
+  auto status = run(request).output;
+
+  ::sigaction(SIGPIPE, &old_pipe, nullptr);
+  ::sigaction(SIGINT, &old_int, nullptr);
+  ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+  CHECK(status_line(status, "SigIgn") == "0000000000000000");
+  CHECK(status_line(status, "SigBlk") == "0000000000000000");
+}
+
+TEST_CASE("the child gets stdin from /dev/null and no descriptor but those handed over") {
+  int leaked = ::open("/dev/null", O_RDONLY);  // not close-on-exec: must not leak anyway
+  int extra[2];
+  REQUIRE(::pipe2(extra, O_CLOEXEC) == 0);
+  SpawnRequest request;
+  request.argv = {"sh", "-c", "ls /proc/$$/fd | tr '\\n' ' '; readlink /proc/$$/fd/0; echo x >&7"};
+  request.extra_fds = {{7, extra[1]}};
+  auto ran = run(request);
+  ::close(extra[1]);
+  char byte = 0;
+  CHECK(::read(extra[0], &byte, 1) == 1);
+  CHECK(byte == 'x');
+  ::close(extra[0]);
+  ::close(leaked);
+  CHECK(ran.output == "0 1 2 7 /dev/null\n");
+}
+
+TEST_CASE("the child runs in the given folder") {
+  SpawnRequest request;
+  request.argv = {"pwd"};
+  request.cwd = "/usr/share";
+  CHECK(run(request).output == "/usr/share\n");
+}
+
+TEST_CASE("a relative program path is found from the child's folder") {
+  SpawnRequest request;
+  request.argv = {"./true"};
+  request.cwd = "/bin";
+  CHECK(WEXITSTATUS(run(request).status) == 0);
+}
+
+TEST_CASE("what cannot start says why, as a user reads it") {
+  SpawnRequest request;
+  request.environment = {{"PATH", "/usr/bin:/bin"}};
+  request.argv = {"no-such-program-here"};
+  CHECK(spawn_error(request) == "no-such-program-here: command not found in PATH");
+  request.argv = {"./api"};
+  request.cwd = "/tmp";
+  CHECK(spawn_error(request) == "./api: No such file or directory");
+  request.cwd = "/no/such/folder";
+  CHECK(spawn_error(request) == "cwd /no/such/folder: No such file or directory");
+  request.cwd = "";
+  request.argv = {"/etc/passwd"};
+  CHECK(spawn_error(request) == "/etc/passwd: Permission denied");
+  request.argv = {"true"};
+  request.user = "no-such-user-here";
+  CHECK(spawn_error(request) == "user no-such-user-here: no such user");
+}
+
+TEST_CASE("the reaper also reaps orphans that come back to it as subreaper") {
+  boost::asio::io_context io;
+  ChildReaper reaper(io);
+  int fds[2];
+  REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+  SpawnRequest request;
+  request.environment = summon::config::process_environment();
+  request.argv = {"sh", "-c", "sh -c 'echo $$; exec sleep 0.05' & exit 0"};
+  request.stdout_fd = fds[1];
+  auto spawned = spawn(io, request);
+  ::close(fds[1]);
+  REQUIRE(std::holds_alternative<pid_t>(spawned));
+  bool main_ended = false;
+  reaper.watch(std::get<pid_t>(spawned), [&](int) { main_ended = true; });
+  char buffer[64] = {};
+  ssize_t got;
+  do got = ::read(fds[0], buffer, sizeof buffer - 1);
+  while (got < 0 && errno == EINTR);  // the reaper's SIGCHLD handler interrupts it
+  REQUIRE(got > 0);
+  ::close(fds[0]);
+  const pid_t orphan = std::stoi(buffer);
+  int rounds = 0;
+  reaper.set_on_reaped([&] { ++rounds; });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while ((!main_ended || ::kill(orphan, 0) == 0) && std::chrono::steady_clock::now() < deadline)
+    io.run_one_for(std::chrono::milliseconds(100));
+  CHECK(main_ended);
+  CHECK(::kill(orphan, 0) == -1);  // reaped, not a zombie
+  CHECK(rounds >= 1);
+}
