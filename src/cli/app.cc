@@ -31,11 +31,11 @@ struct TargetArgs {
   }
 };
 
-int not_built(const char* command) {
-  fmt::print(stderr,
-             "summon {}: not available in this version yet (check, plan, graph and config are)\n",
-             command);
-  return exit_invalid;
+void add_stack_options(CLI::App& command, StackArgs& args) {
+  command.add_option("--timeout", args.timeout, "replace every probe's timeout (e.g. 30s, 2m)");
+  command.add_flag("--quiet", args.quiet, "no service output, only summon's own lines");
+  command.add_flag("--no-color", args.no_color, "no colours (also NO_COLOR)");
+  command.add_option("--log-dir", args.log_dir, "also write each service's whole output to DIR/NAME.log");
 }
 
 // CLI11 would call an unknown command "an extra argument"; name it instead.
@@ -84,18 +84,35 @@ int run(int argc, char** argv) {
                    "show values of env keys that look secret (*PASSWORD*, *SECRET*, *TOKEN*, *KEY*)");
   config->callback([&] { action = [&](const Target& t) { return config_command(t, show_secrets); }; });
 
-  for (const char* name : {"up", "run"}) {
-    auto* later = app.add_subcommand(name, std::string("(not available yet) ") +
-                                               (name == std::string("up") ? "bring the services up" : "bring the services up, run a command, tear down"));
-    later->allow_extras();
-  }
+  StackArgs stack_args;
+  auto* up = app.add_subcommand("up", "bring the services up, stream their output, hold until Ctrl-C, then tear down");
+  args.add_to(*up);
+  add_stack_options(*up, stack_args);
+  up->add_flag("--abort-on-exit", stack_args.abort_on_exit,
+               "a service that exits after it was ready tears everything down (exit 1)");
+  up->callback([&] { action = [&](const Target& t) { return up_command(t, stack_args); }; });
+
+  std::vector<std::string> command;
+  auto* run = app.add_subcommand("run", "bring the services up, run a command after --, tear down; exit with its code");
+  args.add_to(*run);
+  add_stack_options(*run, stack_args);
+  run->callback([&] { action = [&](const Target& t) { return run_command(t, stack_args, command); }; });
 
   if (unknown_command(app, argc, argv)) return exit_invalid;
-  // `run` takes `-- CMD ARG...`, which the placeholder commands need not parse.
-  for (const char* name : {"up", "run"})
-    if (argc >= 2 && argv[1] == std::string(name) &&
-        !(argc >= 3 && (argv[2] == std::string("--help") || argv[2] == std::string("-h"))))
-      return not_built(name);
+  // Everything after the first `--` is the command of `run`, untouched.
+  int parsed_argc = argc;
+  for (int i = 1; i < argc; ++i)
+    if (argv[i] == std::string("--")) {
+      parsed_argc = i;
+      command.assign(argv + i + 1, argv + argc);
+      break;
+    }
+  const bool is_run = argc >= 2 && argv[1] == std::string("run");
+  if (parsed_argc != argc && !is_run) {
+    fmt::print(stderr, "summon: error: only `summon run` takes a command after --\n");
+    return exit_invalid;
+  }
+  argc = parsed_argc;
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -109,6 +126,10 @@ int run(int argc, char** argv) {
     return exit_invalid;
   }
 
+  if (is_run && command.empty()) {
+    fmt::print(stderr, "summon run: error: no command: use `summon run [FILE] [SERVICE...] -- CMD [ARG...]`\n");
+    return exit_invalid;
+  }
   std::string error;
   auto target = find_target(args.file, args.positionals, error);
   if (!target) {

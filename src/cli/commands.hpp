@@ -1,7 +1,9 @@
 // The commands of the CLI. Each returns the process exit code (SPEC 2.1).
 #pragma once
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/file_lookup.hpp"
 
@@ -17,5 +19,20 @@ int plan_command(const Target& target);
 int graph_command(const Target& target, const std::string& format);
 /// `summon config`: the file as summon understands it, secrets masked unless asked.
 int config_command(const Target& target, bool show_secrets);
+
+/// The options `up` and `run` share (SPEC 2).
+struct StackArgs {
+  std::optional<std::string> timeout;  // `--timeout D`: replaces every probe's timeout
+  bool quiet = false;
+  bool no_color = false;
+  std::optional<std::string> log_dir;
+  bool abort_on_exit = false;  // `up` only
+};
+
+/// `summon up`: bring up, stream output, hold until Ctrl-C/SIGTERM/SIGHUP, tear down.
+int up_command(const Target& target, const StackArgs& args);
+/// `summon run ... -- CMD`: bring up, run CMD, tear down; CMD's exit code.
+int run_command(const Target& target, const StackArgs& args,
+                const std::vector<std::string>& command);
 
 }  // namespace summon::cli

@@ -18,8 +18,8 @@ void report(const config::Diagnostics& diagnostics) {
 
 }  // namespace
 
-std::optional<Selection> compile_target(const Target& target) {
-  Selection selection{graph::compile_project(target.file), {}};
+std::optional<Selection> compile_target(const Target& target, const config::LoadOptions& options) {
+  Selection selection{graph::compile_project(target.file, options), {}};
   auto& compiled = selection.compiled;
   if (compiled.graph) {
     auto services = graph::select_services(*compiled.graph, target.services, target.file,

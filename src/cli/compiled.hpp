@@ -16,6 +16,7 @@ struct Selection {
 
 /// Compiles target.file and selects target.services; on any problem prints
 /// every diagnostic to stderr and returns nullopt (exit code 2).
-std::optional<Selection> compile_target(const Target& target);
+std::optional<Selection> compile_target(const Target& target,
+                                        const config::LoadOptions& options = {});
 
 }  // namespace summon::cli

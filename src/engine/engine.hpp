@@ -85,7 +85,8 @@ class Engine {
 
   /// Service i's process was spawned (exec succeeded).
   void on_started(ServiceIndex i);
-  /// Service i could not be spawned; `why` is "./api: No such file or directory".
+  /// Service i could not be spawned; `why` reads after "NAME: ": "cannot
+  /// start: ./api: No such file or directory", "port 5432 is already in use".
   void on_start_failed(ServiceIndex i, std::string why);
   /// Service i's readiness probe held while its process was alive.
   void on_ready(ServiceIndex i);

@@ -94,7 +94,7 @@ void Engine::do_start_failed(ServiceIndex i, const std::string& why) {
   run.spawn_pending = false;
   --holding_;
   const bool tearing_down = phase_ == Phase::tearing_down;
-  fail(i, Event::spawn_failed, cannot_start(why));
+  fail(i, Event::spawn_failed, why);
   // Teardown may have been waiting for this spawn's outcome.
   if (tearing_down) {
     release_dependencies(i);

@@ -134,7 +134,7 @@ TEST_CASE("a shutdown with no failure exits 0") {
 TEST_CASE("a failed run exits 1") {
   EngineHarness h(two_services);
   h.engine().bring_up();
-  h.start_failed("db", "x: No such file or directory");
+  h.start_failed("db", "cannot start: x: No such file or directory");
   CHECK(h.engine().phase() == Phase::done);
   CHECK(h.engine().exit_code() == 1);
   CHECK(h.observer.done == 1);

@@ -36,7 +36,7 @@ TEST_CASE("a service that cannot be spawned fails the run") {
   api: {command: ./api}
 )");
   h.engine().bring_up();
-  h.start_failed("api", "./api: No such file or directory");
+  h.start_failed("api", "cannot start: ./api: No such file or directory");
   CHECK(failure_of(h) == "api: cannot start: ./api: No such file or directory");
   CHECK(h.state("api") == State::failed);
   CHECK(h.engine().phase() == Phase::done);

@@ -207,7 +207,7 @@ TEST_CASE("a service still starting at teardown that cannot be spawned needs no 
   h.started("db");
   h.engine().shut_down();
   h.calls();
-  h.start_failed("api", "./api: No such file or directory");
+  h.start_failed("api", "cannot start: ./api: No such file or directory");
   CHECK(h.calls() == Calls{"stop db TERM"});
   CHECK(h.state("api") == State::failed);
   h.stopped("db");

@@ -1,0 +1,213 @@
+// Printer: lines buffered per chunk of output and written whole.
+#include "cli/printer.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace summon::cli {
+
+namespace {
+
+using namespace std::chrono;
+
+// One colour per service, in file order; red is kept for errors.
+const char* const palette[] = {"\x1b[36m", "\x1b[33m", "\x1b[32m", "\x1b[35m", "\x1b[34m",
+                               "\x1b[96m", "\x1b[93m", "\x1b[92m", "\x1b[95m", "\x1b[94m"};
+constexpr const char* reset = "\x1b[0m";
+constexpr const char* bold = "\x1b[1m";
+constexpr std::size_t flush_at = 64 * 1024;
+
+// On a terminal a service's stray control bytes must not reset, clear or
+// re-title it: keep tab and the ESC of colour codes, show the rest as '?'.
+void append_for_terminal(std::string& out, std::string_view line) {
+  for (char c : line) {
+    const auto byte = static_cast<unsigned char>(c);
+    out.push_back((byte < 0x20 && c != '\t' && c != '\x1b') || byte == 0x7f ? '?' : c);
+  }
+}
+
+void write_all(int fd, std::string_view data, bool& broken) {
+  while (!data.empty() && !broken) {
+    const ssize_t wrote = ::write(fd, data.data(), data.size());
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote <= 0) {
+      broken = true;  // EPIPE: nobody reads any more; the run goes on
+      return;
+    }
+    data.remove_prefix(static_cast<std::size_t>(wrote));
+  }
+}
+
+std::string signal_name(int signal) {
+  const char* name = ::sigabbrev_np(signal);
+  return name ? fmt::format("SIG{}", name) : fmt::format("signal {}", signal);
+}
+
+}  // namespace
+
+std::string format_elapsed(engine::Duration elapsed) {
+  const auto ms = duration_cast<milliseconds>(elapsed).count();
+  if (ms < 1000) return fmt::format("{}ms", ms);
+  return fmt::format("{:.2f}s", duration<double>(elapsed).count());
+}
+
+bool color_wanted(bool no_color_flag) {
+  const char* no_color = std::getenv("NO_COLOR");
+  return !no_color_flag && !(no_color && *no_color) && ::isatty(STDOUT_FILENO);
+}
+
+Printer::Printer(const config::ProjectSpec& project,
+                 const std::vector<graph::ServiceIndex>& selected, PrintOptions options)
+    : project_(project),
+      options_(options),
+      colors_(project.services.size()),
+      ended_(project.services.size(), false) {
+  for (auto i : selected) width_ = std::max(width_, project.services[i].name.size());
+  for (std::size_t i = 0; i < colors_.size(); ++i)
+    colors_[i] = palette[i % (sizeof palette / sizeof *palette)];
+}
+
+Printer::~Printer() { flush(); }
+
+void Printer::prefix(graph::ServiceIndex i, std::string& out) const {
+  const auto& name = project_.services[i].name;
+  if (options_.color) out += colors_[i];
+  out += name;
+  out.append(width_ > name.size() ? width_ - name.size() : 0, ' ');
+  out += " | ";
+  if (options_.color) out += reset;
+}
+
+void Printer::on_line(graph::ServiceIndex i, runtime::Stream, std::string_view line) {
+  if (options_.quiet) return;
+  prefix(i, buffer_);
+  if (options_.color) {
+    append_for_terminal(buffer_, line);
+    if (line.find('\x1b') != std::string_view::npos) buffer_ += reset;  // no colour bleeds on
+  } else {
+    buffer_.append(line);
+  }
+  buffer_.push_back('\n');
+  if (buffer_.size() >= flush_at) flush();
+}
+
+void Printer::flush() {
+  write_all(STDOUT_FILENO, buffer_, broken_);
+  buffer_.clear();
+}
+
+void Printer::own_line(const std::string& text) {
+  if (options_.color) buffer_ += bold;
+  buffer_ += "[summon] ";
+  buffer_ += text;
+  if (options_.color) buffer_ += reset;
+  buffer_.push_back('\n');
+  flush();
+}
+
+void Printer::on_status(graph::ServiceIndex i, std::string_view text) {
+  own_line(fmt::format("{} status: {}", project_.services[i].name, text));
+}
+
+void Printer::on_change(const engine::StateChange& change) {
+  const auto& service = project_.services[change.service];
+  const auto& name = service.name;
+  if (change.to == engine::State::completed || change.to == engine::State::failed)
+    ended_[change.service] = true;
+  switch (change.to) {
+    case engine::State::started: {
+      auto pid = stack_ ? stack_->runner().pid(change.service) : std::nullopt;
+      own_line(pid ? fmt::format("{} started (pid {})", name, *pid) : name + " started");
+      break;
+    }
+    case engine::State::ready:
+      if (service.ready)
+        own_line(fmt::format("{} ready in {} ({})", name, format_elapsed(change.since_start),
+                             config::probe_kind_name(*service.ready)));
+      break;
+    case engine::State::completed:
+      if (all_ready_ && change.exit)
+        own_line(fmt::format("{} {}", name, engine::describe(*change.exit)));
+      else
+        own_line(fmt::format("{} completed in {}", name, format_elapsed(change.since_start)));
+      break;
+    case engine::State::failed:
+      if (change.exit && all_ready_)
+        own_line(fmt::format("{} {}", name, engine::describe(*change.exit)));
+      else
+        own_line(fmt::format("{} failed: {}", name, change.reason));
+      break;
+    case engine::State::skipped:
+      if (change.because)
+        own_line(fmt::format("{} skipped ({} failed)", name,
+                             project_.services[*change.because].name));
+      else
+        own_line(name + " skipped");
+      break;
+    case engine::State::stopped:
+      // A service whose end was already told needs no second word.
+      if (ended_[change.service]) break;
+      if (change.killed)
+        own_line(fmt::format("{} killed after {}", name, format_elapsed(change.since_stop)));
+      else
+        own_line(fmt::format("{} stopped in {}", name, format_elapsed(change.since_stop)));
+      break;
+    default:
+      break;
+  }
+}
+
+void Printer::on_all_ready(std::size_t services, engine::Duration since_bring_up) {
+  all_ready_ = true;
+  own_line(fmt::format("ready: {} service{} in {}", services, services == 1 ? "" : "s",
+                       format_elapsed(since_bring_up)));
+}
+
+void Printer::on_failure(const engine::Failure& failure) { failure_ = failure; }
+
+void Printer::on_stopping(int signal) {
+  own_line(signal == SIGINT ? "stopping (Ctrl-C again kills everything at once)"
+                            : fmt::format("stopping on {}", signal_name(signal)));
+}
+
+void Printer::on_command_failed(const std::string& error) {
+  flush();
+  fmt::print(stderr, "summon: error: cannot run the command: {}\n", error);
+}
+
+void Printer::on_done(int, engine::Duration) {
+  own_line("stopped");
+  if (failure_) print_failure();
+}
+
+// The summary comes last, after teardown, when the failed service's output
+// has been read to its end.
+void Printer::print_failure() {
+  std::string text = fmt::format("summon: error: {}\n", failure_->message);
+  if (stack_) {
+    const auto tail = stack_->runner().tail(failure_->service);
+    const auto& name = project_.services[failure_->service].name;
+    if (!tail.empty()) {
+      text += fmt::format("last {} line{} of {}:\n", tail.size(), tail.size() == 1 ? "" : "s",
+                          name);
+      for (const auto& line : tail) {
+        text += "  " + name + " | ";
+        if (options_.color)
+          append_for_terminal(text, line);
+        else
+          text += line;
+        text += '\n';
+      }
+    }
+  }
+  bool broken = false;
+  write_all(STDERR_FILENO, text, broken);
+}
+
+}  // namespace summon::cli

@@ -1,0 +1,67 @@
+// What `summon up` and `summon run` print: each service's output as
+// `NAME | line`, and summon's own lines, `[summon] db ready in 1.21s (tcp)`.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/project_spec.hpp"
+#include "engine/failure.hpp"
+#include "runtime/output_listener.hpp"
+#include "runtime/stack.hpp"
+
+namespace summon::cli {
+
+struct PrintOptions {
+  bool color = false;  // colours and a sanitised terminal; off a terminal, bytes pass as written
+  bool quiet = false;  // no service output, only summon's own lines
+};
+
+/// On a terminal and unless NO_COLOR is set (to anything but empty).
+bool color_wanted(bool no_color_flag);
+
+class Printer : public runtime::StackObserver, public runtime::OutputListener {
+ public:
+  Printer(const config::ProjectSpec& project, const std::vector<graph::ServiceIndex>& selected,
+          PrintOptions options);
+  ~Printer() override;
+
+  /// Where pids and the failed service's last lines come from.
+  void attach(const runtime::Stack& stack) { stack_ = &stack; }
+
+  // OutputListener
+  void on_line(graph::ServiceIndex i, runtime::Stream stream, std::string_view line) override;
+  void on_status(graph::ServiceIndex i, std::string_view text) override;
+  void flush() override;
+
+  // StackObserver
+  void on_change(const engine::StateChange& change) override;
+  void on_all_ready(std::size_t services, engine::Duration since_bring_up) override;
+  void on_failure(const engine::Failure& failure) override;
+  void on_done(int exit_code, engine::Duration since_bring_up) override;
+  void on_command_failed(const std::string& error) override;
+  void on_stopping(int signal) override;
+
+ private:
+  void own_line(const std::string& text);
+  void prefix(graph::ServiceIndex i, std::string& out) const;
+  void print_failure();
+
+  const config::ProjectSpec& project_;
+  PrintOptions options_;
+  std::size_t width_ = 0;
+  std::vector<std::string> colors_;  // by service index
+  std::vector<bool> ended_;          // by service index: its end (completed, failed) was told
+  const runtime::Stack* stack_ = nullptr;
+  std::string buffer_;
+  bool broken_ = false;  // stdout was closed: stop writing to it
+  bool all_ready_ = false;
+  std::optional<engine::Failure> failure_;
+};
+
+/// "350ms" under a second, "1.21s" from there.
+std::string format_elapsed(engine::Duration elapsed);
+
+}  // namespace summon::cli

@@ -1,0 +1,61 @@
+// ProcessRunner: one ServiceProcess per service, made when it first starts.
+#include "runtime/process_runner.hpp"
+
+#include "runtime/service_process.hpp"
+
+namespace summon::runtime {
+
+ProcessRunner::ProcessRunner(boost::asio::io_context& io, ChildReaper& reaper,
+                             const config::ProjectSpec& project, RunnerSettings settings,
+                             OutputListener& listener)
+    : io_(io),
+      reaper_(reaper),
+      project_(project),
+      settings_(std::move(settings)),
+      listener_(listener),
+      probe_context_{io, reaper, settings_.runtime_dir},
+      services_(project.services.size()) {
+  reaper_.set_on_reaped([this] { check_groups(); });
+}
+
+ProcessRunner::~ProcessRunner() { reaper_.set_on_reaped(nullptr); }
+
+void ProcessRunner::start(ServiceIndex i) {
+  services_[i] = std::make_unique<ServiceProcess>(*this, i);
+  services_[i]->start();
+}
+
+void ProcessRunner::stop(ServiceIndex i, int signal) {
+  if (!services_[i]) services_[i] = std::make_unique<ServiceProcess>(*this, i);
+  services_[i]->stop(signal);
+}
+
+void ProcessRunner::kill(ServiceIndex i) {
+  if (!services_[i]) services_[i] = std::make_unique<ServiceProcess>(*this, i);
+  services_[i]->kill();
+}
+
+std::string ProcessRunner::last_probe_result(ServiceIndex i) const {
+  return services_[i] ? services_[i]->last_probe_result() : std::string();
+}
+
+std::optional<pid_t> ProcessRunner::pid(ServiceIndex i) const {
+  return services_[i] ? services_[i]->pid() : std::nullopt;
+}
+
+std::deque<std::string> ProcessRunner::tail(ServiceIndex i) const {
+  return services_[i] ? services_[i]->tail() : std::deque<std::string>();
+}
+
+config::EnvList ProcessRunner::environment(ServiceIndex i) const {
+  if (services_[i]) return services_[i]->environment();
+  return config::service_environment(project_, project_.services[i], settings_.base_environment,
+                                     settings_.ports);
+}
+
+void ProcessRunner::check_groups() {
+  for (auto& service : services_)
+    if (service) service->check_group();
+}
+
+}  // namespace summon::runtime

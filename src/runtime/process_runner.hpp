@@ -1,0 +1,74 @@
+// The engine's Runner on real processes: spawns each service, pumps its
+// output, runs its probe, signals its process group, and tells the engine.
+#pragma once
+
+#include <sys/types.h>
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "config/environment.hpp"
+#include "config/project_spec.hpp"
+#include "engine/engine.hpp"
+#include "engine/runner.hpp"
+#include "runtime/child_reaper.hpp"
+#include "runtime/output_listener.hpp"
+#include "runtime/probe.hpp"
+
+namespace summon::runtime {
+
+class ServiceProcess;
+using graph::ServiceIndex;
+
+struct RunnerSettings {
+  config::PortMap ports;            // picked for this run
+  config::EnvList base_environment;  // summon's own environment
+  std::string runtime_dir;          // a private folder for sockets
+  std::optional<std::string> log_dir;  // `--log-dir`: each service's output also to DIR/NAME.log
+};
+
+class ProcessRunner : public engine::Runner {
+ public:
+  /// Lines kept per service for a failure summary.
+  static constexpr std::size_t tail_lines = 20;
+
+  ProcessRunner(boost::asio::io_context& io, ChildReaper& reaper,
+                const config::ProjectSpec& project, RunnerSettings settings,
+                OutputListener& listener);
+  ~ProcessRunner() override;
+
+  /// The engine to report to; set before the first start().
+  void attach(engine::Engine& engine) { engine_ = &engine; }
+
+  void start(ServiceIndex i) override;
+  void stop(ServiceIndex i, int signal) override;
+  void kill(ServiceIndex i) override;
+  std::string last_probe_result(ServiceIndex i) const override;
+
+  /// Service i's main process, while it runs (or until reaped).
+  std::optional<pid_t> pid(ServiceIndex i) const;
+  /// The last lines of service i's output (at most tail_lines), oldest first.
+  std::deque<std::string> tail(ServiceIndex i) const;
+  /// The environment service i runs with.
+  config::EnvList environment(ServiceIndex i) const;
+
+ private:
+  friend class ServiceProcess;
+  void check_groups();
+
+  boost::asio::io_context& io_;
+  ChildReaper& reaper_;
+  const config::ProjectSpec& project_;
+  RunnerSettings settings_;
+  OutputListener& listener_;
+  ProbeContext probe_context_;
+  engine::Engine* engine_ = nullptr;
+  std::vector<std::unique_ptr<ServiceProcess>> services_;
+};
+
+}  // namespace summon::runtime

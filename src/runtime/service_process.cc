@@ -1,0 +1,243 @@
+// ServiceProcess: spawn, pumps, probe, stop signals, and the reports.
+#include "runtime/service_process.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <boost/asio/post.hpp>
+#include <fmt/format.h>
+
+#include "engine/failure.hpp"
+#include "runtime/ansi.hpp"
+#include "runtime/port_owner.hpp"
+#include "runtime/spawn.hpp"
+
+namespace summon::runtime {
+
+namespace {
+
+// While a stopped service's group has members left, look again this often in
+// case the last one ends where no SIGCHLD reaches summon (its parent is
+// another process outside the group).
+constexpr auto group_recheck = std::chrono::milliseconds(100);
+
+bool group_alive(pid_t pgid) { return ::kill(-pgid, 0) == 0 || errno == EPERM; }
+
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "127.0.0.1" || host == "::1" || host.empty();
+}
+
+void collect_tcp(const config::Probe& probe, std::vector<const config::TcpProbe*>& out) {
+  if (const auto* tcp = std::get_if<config::TcpProbe>(&probe.kind)) out.push_back(tcp);
+  if (const auto* all = std::get_if<config::AllProbe>(&probe.kind))
+    for (const auto& inner : all->probes) collect_tcp(inner, out);
+}
+
+engine::ExitStatus exit_status(int wait_status, int stop_signal) {
+  engine::ExitStatus status;
+  if (WIFEXITED(wait_status)) status.code = WEXITSTATUS(wait_status);
+  if (WIFSIGNALED(wait_status)) status.signal = WTERMSIG(wait_status);
+  status.by_stop_signal =
+      stop_signal != 0 && (status.signal == stop_signal || status.signal == SIGKILL);
+  return status;
+}
+
+void write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t wrote = ::write(fd, data.data(), data.size());
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote <= 0) return;  // a full disk loses log lines, never the run
+    data.remove_prefix(static_cast<std::size_t>(wrote));
+  }
+}
+
+}  // namespace
+
+ServiceProcess::ServiceProcess(ProcessRunner& runner, graph::ServiceIndex index)
+    : runner_(runner), index_(index), spec_(runner.project_.services[index]) {
+  target_.service = spec_.name;
+  target_.environment = config::service_environment(runner.project_, spec_,
+                                                    runner.settings_.base_environment,
+                                                    runner.settings_.ports);
+  target_.cwd = spec_.cwd;
+  target_.user = spec_.user;
+}
+
+ServiceProcess::~ServiceProcess() {
+  if (pid_) runner_.reaper_.forget(*pid_);
+  if (log_fd_ >= 0) ::close(log_fd_);
+}
+
+void ServiceProcess::report(std::function<void(engine::Engine&)> call) {
+  boost::asio::post(runner_.io_, [alive = std::weak_ptr<bool>(alive_), engine = runner_.engine_,
+                                  call = std::move(call)] {
+    if (!alive.expired()) call(*engine);
+  });
+}
+
+std::optional<std::string> ServiceProcess::port_taken() const {
+  if (!spec_.ready) return std::nullopt;
+  std::vector<const config::TcpProbe*> probes;
+  collect_tcp(*spec_.ready, probes);
+  for (const auto* tcp : probes)
+    if (is_loopback(tcp->host) && port_accepts(tcp->host, tcp->port.number))
+      return port_in_use_message(tcp->port.number);
+  return std::nullopt;
+}
+
+void ServiceProcess::open_log() {
+  if (!runner_.settings_.log_dir) return;
+  const std::string path = *runner_.settings_.log_dir + "/" + spec_.name + ".log";
+  log_fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+}
+
+void ServiceProcess::start() {
+  const auto i = index_;
+  if (auto taken = port_taken()) {
+    report([i, why = *taken](engine::Engine& engine) { engine.on_start_failed(i, why); });
+    return;
+  }
+
+  SpawnRequest request;
+  request.argv = spec_.command.argv;
+  request.environment = target_.environment;
+  request.cwd = spec_.cwd;
+  request.user = spec_.user;
+  if (spec_.ready) {
+    ProbeEvents events;
+    events.ready = [this, i] {
+      // A success counts only while the process lives.
+      if (exited_ || !pid_ || ChildReaper::has_ended(*pid_)) return;
+      report([i](engine::Engine& engine) { engine.on_ready(i); });
+    };
+    events.failed = [this, i](std::string why) {
+      if (exited_) return;
+      report([i, why = std::move(why)](engine::Engine& engine) { engine.on_probe_failed(i, why); });
+    };
+    events.status = [this](std::string text) { runner_.listener_.on_status(index_, text); };
+    probe_ = make_probe(*spec_.ready, target_, runner_.probe_context_, std::move(events));
+    if (auto error = probe_->prepare(request)) {
+      probe_.reset();
+      report([i, why = *error](engine::Engine& engine) { engine.on_start_failed(i, why); });
+      return;
+    }
+  }
+
+  int out[2], err[2];
+  if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
+    const std::string why = engine::cannot_start(fmt::format("pipe: {}", std::strerror(errno)));
+    report([i, why](engine::Engine& engine) { engine.on_start_failed(i, why); });
+    return;
+  }
+  request.stdout_fd = out[1];
+  request.stderr_fd = err[1];
+  auto spawned = spawn(runner_.io_, request);
+  ::close(out[1]);
+  ::close(err[1]);
+  if (auto* error = std::get_if<std::string>(&spawned)) {
+    ::close(out[0]);
+    ::close(err[0]);
+    probe_.reset();
+    report([i, why = engine::cannot_start(*error)](engine::Engine& engine) {
+      engine.on_start_failed(i, why);
+    });
+    return;
+  }
+
+  pid_ = std::get<pid_t>(spawned);
+  runner_.reaper_.watch(*pid_, [this](int wait_status) { exited(wait_status); });
+  open_log();
+  auto flush = [this] {
+    if (log_fd_ >= 0 && !log_buffer_.empty()) write_all(log_fd_, log_buffer_);
+    log_buffer_.clear();
+    runner_.listener_.flush();
+  };
+  out_ = std::make_unique<OutputPump>(
+      runner_.io_, out[0], [this](std::string_view line) { take_line(Stream::out, line); }, flush);
+  err_ = std::make_unique<OutputPump>(
+      runner_.io_, err[0], [this](std::string_view line) { take_line(Stream::err, line); }, flush);
+  out_->start();
+  err_->start();
+  // Told at once (the engine handles it right after this call), so that the
+  // `started` line comes before anything the service prints.
+  runner_.engine_->on_started(i);
+  if (probe_) probe_->start();
+}
+
+void ServiceProcess::take_line(Stream stream, std::string_view line) {
+  tail_.emplace_back(line);
+  if (tail_.size() > ProcessRunner::tail_lines) tail_.pop_front();
+  if (log_fd_ >= 0) {
+    log_buffer_.append(line);
+    log_buffer_.push_back('\n');
+  }
+  runner_.listener_.on_line(index_, stream, line);
+  if (probe_) {
+    if (line.find('\x1b') == std::string_view::npos)
+      probe_->line(stream, line);
+    else
+      probe_->line(stream, strip_ansi(line));
+  }
+}
+
+void ServiceProcess::drop_probe() {
+  if (!probe_) return;
+  last_probe_ = probe_->last_result();
+  probe_.reset();
+}
+
+void ServiceProcess::exited(int wait_status) {
+  exited_ = true;
+  // Its last words come before the news of its end.
+  if (out_) out_->drain();
+  if (err_) err_->drain();
+  drop_probe();
+  const auto i = index_;
+  const auto status = exit_status(wait_status, stop_signal_);
+  report([i, status](engine::Engine& engine) { engine.on_exited(i, status); });
+  check_group();
+}
+
+void ServiceProcess::stop(int signal) {
+  drop_probe();
+  stopping_ = true;
+  if (!pid_) {
+    stopped_reported_ = true;
+    const auto i = index_;
+    report([i](engine::Engine& engine) { engine.on_stopped(i); });
+    return;
+  }
+  if (stop_signal_ == 0) stop_signal_ = signal;
+  ::kill(-*pid_, signal);
+  check_group();
+  wait_for_empty_group();
+}
+
+void ServiceProcess::kill() { stop(SIGKILL); }
+
+void ServiceProcess::check_group() {
+  if (!stopping_ || stopped_reported_ || !exited_) return;
+  if (pid_ && group_alive(*pid_)) return;
+  stopped_reported_ = true;
+  recheck_.reset();
+  const auto i = index_;
+  report([i](engine::Engine& engine) { engine.on_stopped(i); });
+}
+
+void ServiceProcess::wait_for_empty_group() {
+  if (stopped_reported_) return;
+  if (!recheck_) recheck_ = std::make_unique<boost::asio::steady_timer>(runner_.io_);
+  recheck_->expires_after(group_recheck);
+  recheck_->async_wait([this, alive = std::weak_ptr<bool>(alive_)](const auto& error) {
+    if (error || alive.expired()) return;
+    check_group();
+    wait_for_empty_group();
+  });
+}
+
+}  // namespace summon::runtime

@@ -1,0 +1,67 @@
+// One service at run time: its process group, output pumps, probe and tail.
+#pragma once
+
+#include <sys/types.h>
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include "engine/exit_status.hpp"
+#include "runtime/output_pump.hpp"
+#include "runtime/probe.hpp"
+#include "runtime/process_runner.hpp"
+
+namespace summon::runtime {
+
+class ServiceProcess {
+ public:
+  ServiceProcess(ProcessRunner& runner, graph::ServiceIndex index);
+  ~ServiceProcess();
+  ServiceProcess(const ServiceProcess&) = delete;
+  ServiceProcess& operator=(const ServiceProcess&) = delete;
+
+  void start();
+  void stop(int signal);
+  void kill();
+  /// After any child was reaped: reports `stopped` if the group has emptied.
+  void check_group();
+
+  std::string last_probe_result() const { return probe_ ? probe_->last_result() : last_probe_; }
+  std::optional<pid_t> pid() const { return pid_; }
+  const std::deque<std::string>& tail() const { return tail_; }
+  const config::EnvList& environment() const { return target_.environment; }
+
+ private:
+  void report(std::function<void(engine::Engine&)> call);
+  std::optional<std::string> port_taken() const;
+  void open_log();
+  void take_line(Stream stream, std::string_view line);
+  void exited(int wait_status);
+  void drop_probe();
+  void wait_for_empty_group();
+
+  ProcessRunner& runner_;
+  graph::ServiceIndex index_;
+  const config::ServiceSpec& spec_;
+  ProbeTarget target_;
+  std::unique_ptr<Probe> probe_;
+  std::string last_probe_;  // what the probe saw last, kept once it is gone
+  std::unique_ptr<OutputPump> out_, err_;
+  std::deque<std::string> tail_;
+  int log_fd_ = -1;
+  std::string log_buffer_;
+
+  std::optional<pid_t> pid_;  // the main process, and its group
+  bool exited_ = false;
+  int stop_signal_ = 0;       // the first stop signal summon sent; 0 before any
+  bool stopping_ = false;     // stop() or kill() asked: report `stopped` when the group empties
+  bool stopped_reported_ = false;
+  std::unique_ptr<boost::asio::steady_timer> recheck_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace summon::runtime

@@ -1,0 +1,172 @@
+// Stack: the loop that runs `up` and `run`, and what ends it.
+#include "runtime/stack.hpp"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+
+#include "runtime/spawn.hpp"
+
+namespace summon::runtime {
+
+namespace {
+
+// `summon run` gives its command this long after SIGTERM (SPEC 3.2).
+constexpr auto command_stop_timeout = std::chrono::seconds(10);
+
+std::string make_runtime_dir() {
+  const char* base = std::getenv("XDG_RUNTIME_DIR");
+  std::string pattern = std::string(base && *base ? base : "/tmp") + "/summon-XXXXXX";
+  if (::mkdtemp(pattern.data())) return pattern;
+  pattern = "/tmp/summon-XXXXXX";
+  return ::mkdtemp(pattern.data()) ? pattern : std::string("/tmp");
+}
+
+int command_exit_code(int wait_status) {
+  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
+  return WEXITSTATUS(wait_status);
+}
+
+}  // namespace
+
+Stack::Stack(const config::ProjectSpec& project, const graph::DependencyGraph& graph,
+             std::vector<graph::ServiceIndex> selected, StackOptions options,
+             StackObserver& observer, OutputListener& listener)
+    : project_(project),
+      options_(std::move(options)),
+      observer_(observer),
+      runtime_dir_(make_runtime_dir()),
+      reaper_(io_),
+      clock_(io_),
+      signals_(io_, SIGINT, SIGTERM, SIGHUP),
+      command_kill_timer_(io_) {
+  // A closed stdout (`summon up | head`) must not kill summon and orphan
+  // every service; the children get SIGPIPE back (spawn resets it).
+  ::signal(SIGPIPE, SIG_IGN);
+  RunnerSettings settings;
+  settings.ports = options_.ports;
+  settings.base_environment = config::process_environment();
+  settings.runtime_dir = runtime_dir_;
+  settings.log_dir = options_.log_dir;
+  runner_ = std::make_unique<ProcessRunner>(io_, reaper_, project, std::move(settings), listener);
+  engine::Observer& self = *this;
+  engine_ = std::make_unique<engine::Engine>(project, graph, std::move(selected), *runner_, clock_,
+                                             self, options_.engine);
+  runner_->attach(*engine_);
+}
+
+Stack::~Stack() {
+  engine_.reset();
+  runner_.reset();
+  std::error_code ignored;
+  if (runtime_dir_ != "/tmp") std::filesystem::remove_all(runtime_dir_, ignored);
+}
+
+int Stack::up() { return loop(); }
+
+int Stack::run(const std::vector<std::string>& command) {
+  command_ = command;
+  return loop();
+}
+
+int Stack::loop() {
+  wait_for_signal();
+  engine_->bring_up();
+  io_.run();
+  return exit_code_;
+}
+
+void Stack::wait_for_signal() {
+  signals_.async_wait([this](const boost::system::error_code& error, int signal) {
+    if (error) return;
+    on_signal(signal);
+    if (!done_) wait_for_signal();
+  });
+}
+
+void Stack::on_signal(int signal) {
+  if (++signals_seen_ == 1) {
+    first_signal_ = signal;
+    observer_.on_stopping(signal);
+    if (command_pid_) {
+      // The terminal sent Ctrl-C to the command too (it shares summon's
+      // process group); other signals are passed on. Services stay up
+      // until the command has ended: it may still be using them.
+      if (signal != SIGINT) ::kill(*command_pid_, signal);
+      return;
+    }
+    engine_->shut_down();
+    return;
+  }
+  // Again: kill everything at once.
+  if (command_pid_) ::kill(*command_pid_, SIGKILL);
+  engine_->kill_all();
+}
+
+void Stack::on_change(const engine::StateChange& change) { observer_.on_change(change); }
+
+void Stack::on_all_ready(std::size_t services, engine::Duration since_bring_up) {
+  observer_.on_all_ready(services, since_bring_up);
+  if (!command_.empty()) start_command();
+}
+
+void Stack::start_command() {
+  SpawnRequest request;
+  request.argv = command_;
+  request.environment =
+      config::run_environment(project_, config::process_environment(), options_.ports);
+  request.stdin_fd = STDIN_FILENO;
+  request.own_session = false;
+  auto spawned = spawn(io_, request);
+  if (auto* error = std::get_if<std::string>(&spawned)) {
+    observer_.on_command_failed(*error);
+    command_code_ = 127;  // as a shell says "command not found"
+    engine_->shut_down();
+    return;
+  }
+  command_pid_ = std::get<pid_t>(spawned);
+  reaper_.watch(*command_pid_, [this](int wait_status) { command_ended(wait_status); });
+  observer_.on_command_started(*command_pid_);
+}
+
+void Stack::command_ended(int wait_status) {
+  command_pid_.reset();
+  command_kill_timer_.cancel();
+  command_code_ = command_exit_code(wait_status);
+  engine_->shut_down();
+  finish_if_over();
+}
+
+void Stack::on_failure(const engine::Failure& failure) {
+  observer_.on_failure(failure);
+  if (!command_pid_) return;
+  ::kill(*command_pid_, SIGTERM);
+  command_kill_timer_.expires_after(command_stop_timeout);
+  command_kill_timer_.async_wait([this](const boost::system::error_code& error) {
+    if (!error && command_pid_) ::kill(*command_pid_, SIGKILL);
+  });
+}
+
+void Stack::on_done(int exit_code, engine::Duration since_bring_up) {
+  done_ = true;
+  if (engine_->failure())
+    exit_code_ = exit_code;
+  else if (command_code_)
+    exit_code_ = *command_code_;
+  else if (!command_.empty() && first_signal_ != 0)
+    exit_code_ = 128 + first_signal_;  // interrupted before the command ran
+  else
+    exit_code_ = exit_code;
+  observer_.on_done(exit_code_, since_bring_up);
+  finish_if_over();
+}
+
+void Stack::finish_if_over() {
+  if (!done_ || command_pid_) return;
+  signals_.cancel();
+  io_.stop();
+}
+
+}  // namespace summon::runtime

@@ -1,0 +1,102 @@
+// A whole run on the real loop: the engine, the process runner, signals,
+// and for `summon run` the command in the middle. The CLI's `up` and `run`
+// and the C++ library are thin layers over this.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "config/environment.hpp"
+#include "config/project_spec.hpp"
+#include "engine/engine.hpp"
+#include "engine/observer.hpp"
+#include "graph/dependency_graph.hpp"
+#include "runtime/asio_clock.hpp"
+#include "runtime/child_reaper.hpp"
+#include "runtime/output_listener.hpp"
+#include "runtime/process_runner.hpp"
+
+namespace summon::runtime {
+
+struct StackOptions {
+  engine::EngineOptions engine;
+  config::PortMap ports;               // the ports the project was loaded with
+  std::optional<std::string> log_dir;  // created if missing
+};
+
+/// Reports, in order, everything the engine reports, plus the run command's
+/// own life.
+class StackObserver : public engine::Observer {
+ public:
+  /// `summon run`'s command was started (or could not be: `error`).
+  virtual void on_command_started(pid_t pid) { (void)pid; }
+  virtual void on_command_failed(const std::string& error) { (void)error; }
+  /// A first stop signal (SIGINT, SIGTERM, SIGHUP) arrived; teardown begins.
+  virtual void on_stopping(int signal) { (void)signal; }
+};
+
+class Stack : private engine::Observer {
+ public:
+  /// The project, graph and listeners must outlive the stack.
+  Stack(const config::ProjectSpec& project, const graph::DependencyGraph& graph,
+        std::vector<graph::ServiceIndex> selected, StackOptions options,
+        StackObserver& observer, OutputListener& listener);
+  ~Stack() override;
+  Stack(const Stack&) = delete;
+  Stack& operator=(const Stack&) = delete;
+
+  /// `summon up`: brings the services up and holds them until SIGINT,
+  /// SIGTERM or SIGHUP (or a failure), then tears down. Returns the exit code.
+  int up();
+  /// `summon run`: brings the services up, runs `command` in summon's own
+  /// process group with the run environment, tears down when it ends, and
+  /// returns its exit code (128+N for signal N), or 1 if a service failed.
+  int run(const std::vector<std::string>& command);
+
+  const engine::Engine& engine() const { return *engine_; }
+  const ProcessRunner& runner() const { return *runner_; }
+
+ private:
+  void on_change(const engine::StateChange& change) override;
+  void on_all_ready(std::size_t services, engine::Duration since_bring_up) override;
+  void on_failure(const engine::Failure& failure) override;
+  void on_done(int exit_code, engine::Duration since_bring_up) override;
+
+  int loop();
+  void wait_for_signal();
+  void on_signal(int signal);
+  void start_command();
+  void command_ended(int wait_status);
+  void finish_if_over();
+
+  const config::ProjectSpec& project_;
+  StackOptions options_;
+  StackObserver& observer_;
+  std::string runtime_dir_;
+
+  boost::asio::io_context io_;
+  ChildReaper reaper_;
+  AsioClock clock_;
+  boost::asio::signal_set signals_;
+  std::unique_ptr<ProcessRunner> runner_;
+  std::unique_ptr<engine::Engine> engine_;
+
+  std::vector<std::string> command_;
+  std::optional<pid_t> command_pid_;
+  std::optional<int> command_code_;
+  boost::asio::steady_timer command_kill_timer_;
+  int signals_seen_ = 0;
+  int first_signal_ = 0;
+  bool done_ = false;
+  int exit_code_ = 0;
+};
+
+}  // namespace summon::runtime
