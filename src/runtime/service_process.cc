@@ -150,6 +150,7 @@ void ServiceProcess::start() {
   }
 
   pid_ = std::get<pid_t>(spawned);
+  if (runner_.settings_.guardian) runner_.settings_.guardian->track_group(*pid_);
   runner_.reaper_.watch(*pid_, [this](int wait_status) { exited(wait_status); });
   open_log();
   auto flush = [this] {
@@ -225,6 +226,7 @@ void ServiceProcess::check_group() {
   if (pid_ && group_alive(*pid_)) return;
   stopped_reported_ = true;
   recheck_.reset();
+  if (pid_ && runner_.settings_.guardian) runner_.settings_.guardian->untrack(*pid_);
   const auto i = index_;
   report([i](engine::Engine& engine) { engine.on_stopped(i); });
 }

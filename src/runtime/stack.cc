@@ -50,6 +50,7 @@ Stack::Stack(const config::ProjectSpec& project, const graph::DependencyGraph& g
   settings.base_environment = config::process_environment();
   settings.runtime_dir = runtime_dir_;
   settings.log_dir = options_.log_dir;
+  settings.guardian = &guardian_;
   runner_ = std::make_unique<ProcessRunner>(io_, reaper_, project, std::move(settings), listener);
   engine::Observer& self = *this;
   engine_ = std::make_unique<engine::Engine>(project, graph, std::move(selected), *runner_, clock_,
@@ -127,11 +128,13 @@ void Stack::start_command() {
     return;
   }
   command_pid_ = std::get<pid_t>(spawned);
+  guardian_.track_process(*command_pid_);
   reaper_.watch(*command_pid_, [this](int wait_status) { command_ended(wait_status); });
   observer_.on_command_started(*command_pid_);
 }
 
 void Stack::command_ended(int wait_status) {
+  guardian_.untrack(*command_pid_);
   command_pid_.reset();
   command_kill_timer_.cancel();
   command_code_ = command_exit_code(wait_status);

@@ -21,6 +21,7 @@
 #include "graph/dependency_graph.hpp"
 #include "runtime/asio_clock.hpp"
 #include "runtime/child_reaper.hpp"
+#include "runtime/guardian.hpp"
 #include "runtime/output_listener.hpp"
 #include "runtime/process_runner.hpp"
 
@@ -82,6 +83,7 @@ class Stack : private engine::Observer {
   StackObserver& observer_;
   std::string runtime_dir_;
 
+  Guardian guardian_;  // first: forked before the loop and its descriptors exist
   boost::asio::io_context io_;
   ChildReaper reaper_;
   AsioClock clock_;

@@ -1,0 +1,101 @@
+// Guardian: a forked child reading "+g PGID", "+p PID", "- ID" lines until EOF.
+#include "runtime/guardian.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <string>
+
+namespace summon::runtime {
+
+namespace {
+
+// The guardian's whole life. It runs in a fork of summon without exec, so it
+// uses plain calls only: no Asio, no stdio, nothing shared with the parent.
+[[noreturn]] void guard(int from_summon) {
+  ::setsid();
+  for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU})
+    ::signal(signal, SIG_IGN);
+  // Keep only the pipe: holding anything else (summon's stdout, say) open
+  // would keep its reader waiting after summon is gone.
+  if (from_summon != 3) {
+    ::dup2(from_summon, 3);
+    ::close(from_summon);
+  }
+  ::syscall(SYS_close_range, 0u, 2u, 0);
+  ::syscall(SYS_close_range, 4u, ~0U, 0);
+
+  std::map<pid_t, bool> tracked;  // id → is a process group
+  std::string pending;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t got = ::read(3, buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    pending.append(buffer, static_cast<std::size_t>(got));
+    std::size_t end;
+    while ((end = pending.find('\n')) != std::string::npos) {
+      const std::string line = pending.substr(0, end);
+      pending.erase(0, end + 1);
+      if (line.size() < 3) continue;
+      const pid_t id = static_cast<pid_t>(std::atol(line.c_str() + 2));
+      if (id <= 1) continue;
+      if (line[0] == '+') tracked[id] = line[1] == 'g';
+      if (line[0] == '-') tracked.erase(id);
+    }
+  }
+  for (const auto& [id, group] : tracked) ::kill(group ? -id : id, SIGKILL);
+  ::_exit(0);
+}
+
+}  // namespace
+
+Guardian::Guardian() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return;
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(fds[1]);
+    guard(fds[0]);
+  }
+  ::close(fds[0]);
+  if (pid < 0) {
+    ::close(fds[1]);
+    return;
+  }
+  pid_ = pid;
+  pipe_ = fds[1];
+}
+
+Guardian::~Guardian() {
+  if (pipe_ >= 0) ::close(pipe_);
+  if (pid_ > 0) {
+    // The guardian ends as soon as it sees the pipe close; this also reaps it.
+    while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+    }
+  }
+}
+
+void Guardian::send(char kind, pid_t id) {
+  if (pipe_ < 0) return;
+  char line[32];
+  const int length = std::snprintf(line, sizeof line, "%c%c%d\n", kind == '-' ? '-' : '+',
+                                   kind, static_cast<int>(id));
+  // Tiny writes to a pipe the guardian keeps draining: they do not block.
+  ssize_t wrote;
+  do wrote = ::write(pipe_, line, static_cast<std::size_t>(length));
+  while (wrote < 0 && errno == EINTR);
+}
+
+void Guardian::track_group(pid_t pgid) { send('g', pgid); }
+void Guardian::track_process(pid_t pid) { send('p', pid); }
+void Guardian::untrack(pid_t id) { send('-', id); }
+
+}  // namespace summon::runtime

@@ -1,0 +1,39 @@
+// What survives summon's own SIGKILL: a small process that holds a pipe from
+// summon and, when it closes, kills every process group summon still had.
+#pragma once
+
+#include <sys/types.h>
+
+namespace summon::runtime {
+
+/// PR_SET_PDEATHSIG would cover only summon's direct children, and only
+/// while the thread that made them lives; a pipe's end is seen however
+/// summon ends. The guardian leaves summon's session, so a signal to
+/// summon's process group (a terminal's Ctrl-C) does not reach it, and it
+/// ignores the usual stop signals.
+class Guardian {
+ public:
+  /// Forks the guardian. If that fails, summon runs without one.
+  Guardian();
+  /// Closes the pipe and waits for the guardian, which kills any group still
+  /// tracked (none after a clean teardown) and exits.
+  ~Guardian();
+  Guardian(const Guardian&) = delete;
+  Guardian& operator=(const Guardian&) = delete;
+
+  /// Process group `pgid` (a service's, or an exec probe's) is to be killed
+  /// if summon dies.
+  void track_group(pid_t pgid);
+  /// Process `pid` alone (a `run` command, in summon's own group) likewise.
+  void track_process(pid_t pid);
+  /// It has ended: forget it (the number may be reused).
+  void untrack(pid_t id);
+
+ private:
+  void send(char kind, pid_t id);
+
+  pid_t pid_ = -1;
+  int pipe_ = -1;  // the write end
+};
+
+}  // namespace summon::runtime
