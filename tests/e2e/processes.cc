@@ -1,0 +1,111 @@
+// Process state from /proc/PID/stat, and exits waited for with a pidfd.
+#include "processes.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace summon::testing {
+
+namespace {
+
+struct ProcessState {
+  char state = '?';
+  pid_t pgid = 0;
+};
+
+// The fields after the command name, which may itself hold spaces and parentheses.
+bool read_stat(const std::string& pid, ProcessState& out) {
+  std::ifstream in("/proc/" + pid + "/stat");
+  std::string line;
+  if (!std::getline(in, line)) return false;
+  auto close = line.rfind(')');
+  if (close == std::string::npos) return false;
+  std::istringstream fields(line.substr(close + 1));
+  pid_t parent = 0;
+  return static_cast<bool>(fields >> out.state >> parent >> out.pgid);
+}
+
+}  // namespace
+
+bool alive(pid_t pid) {
+  ProcessState state;
+  return pid > 0 && read_stat(std::to_string(pid), state) && state.state != 'Z' &&
+         state.state != 'X';
+}
+
+std::vector<pid_t> group_members(pid_t pgid) {
+  std::vector<pid_t> members;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
+    auto name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    ProcessState state;
+    if (read_stat(name, state) && state.pgid == pgid && state.state != 'Z' && state.state != 'X')
+      members.push_back(static_cast<pid_t>(std::stol(name)));
+  }
+  return members;
+}
+
+bool wait_gone(pid_t pid, std::chrono::milliseconds timeout) {
+  int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (fd < 0) return errno == ESRCH || !alive(pid);
+  pollfd polled{fd, POLLIN, 0};
+  int ready = 0;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  do {
+    auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    ready = ::poll(&polled, 1, static_cast<int>(std::max<long>(left.count(), 0)));
+  } while (ready < 0 && errno == EINTR);
+  ::close(fd);
+  return ready > 0;
+}
+
+pid_t read_pidfile(const std::string& path) {
+  std::ifstream in(path);
+  long pid = 0;
+  in >> pid;
+  return static_cast<pid_t>(pid);
+}
+
+std::vector<std::string> survivors(const Record& record) {
+  std::vector<std::string> found;
+  auto report = [&](const std::string& service, const std::string& what, pid_t pid) {
+    if (alive(pid))
+      found.push_back(service + ": " + what + " " + std::to_string(pid) + " is alive");
+  };
+  for (const auto& event : record.events()) {
+    if (event.what == "child" && !event.args.empty()) {
+      report(event.service, "child pid", static_cast<pid_t>(std::stol(event.args[0])));
+    } else if (event.what == "start" && event.args.size() >= 2) {
+      report(event.service, "pid", static_cast<pid_t>(std::stol(event.args[0])));
+      auto pgid = static_cast<pid_t>(std::stol(event.args[1]));
+      if (pgid == ::getpgrp()) continue;
+      for (pid_t member : group_members(pgid))
+        found.push_back(event.service + ": pid " + std::to_string(member) + " of its group " +
+                        std::to_string(pgid) + " is alive");
+    }
+  }
+  return found;
+}
+
+void kill_survivors(const Record& record) {
+  for (const auto& event : record.events()) {
+    if ((event.what != "start" && event.what != "child") || event.args.empty()) continue;
+    auto pid = static_cast<pid_t>(std::stol(event.args[0]));
+    if (alive(pid)) ::kill(pid, SIGKILL);
+    if (event.what != "start" || event.args.size() < 2) continue;
+    auto pgid = static_cast<pid_t>(std::stol(event.args[1]));
+    if (pgid != ::getpgrp() && !group_members(pgid).empty()) ::kill(-pgid, SIGKILL);
+  }
+}
+
+}  // namespace summon::testing

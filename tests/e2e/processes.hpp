@@ -1,0 +1,35 @@
+// Looking at processes from outside, through /proc and pidfds: what is left after a run.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "record.hpp"
+
+namespace summon::testing {
+
+/// True when `pid` is a live process. A zombie is dead: it only waits to be reaped.
+bool alive(pid_t pid);
+
+/// The live processes whose process group is `pgid`.
+std::vector<pid_t> group_members(pid_t pgid);
+
+/// Waits up to `timeout` for `pid` to end; true when it ended (or never existed).
+bool wait_gone(pid_t pid, std::chrono::milliseconds timeout);
+
+/// The pid in a pidfile, or 0 when there is none.
+pid_t read_pidfile(const std::string& path);
+
+/// Every process the record names (a service's pid, its child, any member of its
+/// process group) that is still alive, as texts such as "web: pid 123 is alive".
+/// The test's own process group is never counted.
+std::vector<std::string> survivors(const Record& record);
+
+/// Sends SIGKILL to every process the record names that is still alive (and to
+/// its group), so that a failed test leaves nothing running.
+void kill_survivors(const Record& record);
+
+}  // namespace summon::testing
