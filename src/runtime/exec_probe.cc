@@ -1,1 +1,277 @@
-// (being written)
+// The `exec` probe: the command run again and again, each attempt in a
+// process group of its own, until one exits 0.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "engine/exit_status.hpp"
+#include "runtime/ansi.hpp"
+// Not probe_kinds.hpp: its `using config::Duration` clashes with backoff.hpp's
+// Duration. probe.hpp declares all this file needs.
+#include "runtime/backoff.hpp"
+#include "runtime/line_splitter.hpp"
+#include "runtime/probe.hpp"
+
+namespace summon::runtime {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr auto attempt_limit = std::chrono::seconds(5);
+// Output still in the pipe once an attempt has ended is read at once, up to
+// this much: a descendant that left the group could write forever.
+constexpr int max_drain_reads = 256;
+
+// One run of the command. Its handlers hold it, so a read or timer that
+// completes late finds it alive.
+struct Attempt {
+  explicit Attempt(boost::asio::io_context& io) : output(io), limit(io) {}
+
+  pid_t pid = -1;
+  boost::asio::posix::stream_descriptor output;  // its stdout and stderr
+  boost::asio::steady_timer limit;
+  std::array<char, 4096> buffer{};
+  LineSplitter splitter;
+  std::string last_line;
+  bool reading = false;  // a read is pending
+  bool output_ended = false;
+  bool exited = false;
+  int wait_status = 0;
+  bool timed_out = false;
+};
+
+struct Shared {
+  Shared(ProbeContext& context, SpawnRequest request, std::string label, config::Duration interval,
+         ProbeEvents events)
+      : io(context.io),
+        reaper(context.reaper),
+        request(std::move(request)),
+        label(std::move(label)),
+        interval(interval),
+        events(std::move(events)),
+        retry(context.io) {}
+
+  boost::asio::io_context& io;
+  ChildReaper& reaper;
+  SpawnRequest request;  // every attempt's, but for its output pipe
+  std::string label;     // "exec pg_isready"
+  config::Duration interval;
+  ProbeEvents events;
+  boost::asio::steady_timer retry;
+  Clock::time_point started_at;
+  std::shared_ptr<Attempt> attempt;  // the one running, if any
+  std::string last_result;
+  bool reported = false;
+  bool stopped = false;
+};
+
+// Reports from a fresh turn of the loop: the callers are the reaper's and
+// Asio's handlers, and the listener may well destroy the probe.
+void report(const std::shared_ptr<Shared>& shared, std::function<void(Shared&)> deliver) {
+  if (shared->reported) return;
+  shared->reported = true;
+  boost::asio::post(shared->io, [shared, deliver = std::move(deliver)] {
+    if (!shared->stopped) deliver(*shared);
+  });
+}
+
+void keep_lines(Attempt& attempt, std::string_view chunk) {
+  attempt.splitter.feed(chunk, [&](std::string_view line) {
+    std::string text = strip_ansi(line);
+    if (text.find_first_not_of(" \t\r") != std::string::npos) attempt.last_line = std::move(text);
+  });
+}
+
+std::string describe_wait_status(int wait_status) {
+  engine::ExitStatus status;
+  if (WIFSIGNALED(wait_status)) {
+    status.signal = WTERMSIG(wait_status);
+  } else {
+    status.code = WEXITSTATUS(wait_status);
+  }
+  return engine::describe(status);
+}
+
+void run_attempt(const std::shared_ptr<Shared>& shared);
+
+// Both the exit and the end of the output are in: decide.
+void conclude(const std::shared_ptr<Shared>& shared, const std::shared_ptr<Attempt>& attempt) {
+  if (!attempt->output_ended) {
+    // The command has exited, so what it wrote is in the pipe already; read
+    // it now rather than wait for an end that a straggler could hold off.
+    boost::system::error_code error;
+    attempt->output.non_blocking(true, error);
+    for (int reads = 0; !error && reads < max_drain_reads; ++reads) {
+      const std::size_t size =
+          attempt->output.read_some(boost::asio::buffer(attempt->buffer), error);
+      keep_lines(*attempt, std::string_view(attempt->buffer.data(), size));
+    }
+  }
+  attempt->splitter.finish([&](std::string_view line) { keep_lines(*attempt, line); });
+  boost::system::error_code ignored;
+  attempt->output.close(ignored);
+  if (shared->attempt == attempt) shared->attempt.reset();
+  if (shared->stopped || shared->reported) return;
+
+  const int status = attempt->wait_status;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    report(shared, [](Shared& s) { s.events.ready(); });
+    return;
+  }
+  if (attempt->timed_out) {
+    shared->last_result = fmt::format("{}: timed out after {}s", shared->label,
+                                      std::chrono::seconds(attempt_limit).count());
+  } else if (attempt->last_line.empty()) {
+    shared->last_result = fmt::format("{}: {}", shared->label, describe_wait_status(status));
+  } else {
+    shared->last_result =
+        fmt::format("{}: {}: {}", shared->label, describe_wait_status(status), attempt->last_line);
+  }
+  shared->retry.expires_after(
+      next_attempt_delay(Clock::now() - shared->started_at, shared->interval));
+  shared->retry.async_wait([shared](const boost::system::error_code& error) {
+    if (!error && !shared->stopped) run_attempt(shared);
+  });
+}
+
+void read_output(const std::shared_ptr<Shared>& shared, const std::shared_ptr<Attempt>& attempt) {
+  attempt->reading = true;
+  attempt->output.async_read_some(
+      boost::asio::buffer(attempt->buffer),
+      [shared, attempt](const boost::system::error_code& error, std::size_t size) {
+        attempt->reading = false;
+        if (shared->stopped) return;
+        keep_lines(*attempt, std::string_view(attempt->buffer.data(), size));
+        if (error && error != boost::asio::error::operation_aborted) attempt->output_ended = true;
+        if (attempt->exited) {
+          conclude(shared, attempt);
+        } else if (!error) {
+          read_output(shared, attempt);
+        }
+      });
+}
+
+void on_exit(const std::shared_ptr<Shared>& shared, const std::shared_ptr<Attempt>& attempt,
+             int wait_status) {
+  attempt->exited = true;
+  attempt->wait_status = wait_status;
+  attempt->limit.cancel();
+  // Whatever it left behind in its group goes with it.
+  ::kill(-attempt->pid, SIGKILL);
+  if (shared->stopped) return;
+  // A pending read may hold output already taken from the pipe: let it
+  // complete, and conclude there.
+  if (attempt->reading) {
+    attempt->output.cancel();
+  } else {
+    conclude(shared, attempt);
+  }
+}
+
+void run_attempt(const std::shared_ptr<Shared>& shared) {
+  int ends[2];
+  if (::pipe2(ends, O_CLOEXEC) != 0) {
+    report(shared, [why = fmt::format("exec probe cannot start: cannot make a pipe: {}",
+                                      std::strerror(errno))](Shared& s) { s.events.failed(why); });
+    return;
+  }
+  SpawnRequest request = shared->request;
+  request.stdout_fd = ends[1];
+  request.stderr_fd = ends[1];
+  auto spawned = spawn(shared->io, request);
+  ::close(ends[1]);
+  if (auto* why = std::get_if<std::string>(&spawned)) {
+    ::close(ends[0]);
+    report(shared, [why = "exec probe cannot start: " + *why](Shared& s) { s.events.failed(why); });
+    return;
+  }
+
+  auto attempt = std::make_shared<Attempt>(shared->io);
+  attempt->pid = std::get<pid_t>(spawned);
+  shared->attempt = attempt;
+  shared->reaper.watch(
+      attempt->pid, [shared, attempt](int wait_status) { on_exit(shared, attempt, wait_status); });
+  attempt->output.assign(ends[0]);
+  read_output(shared, attempt);
+  attempt->limit.expires_after(attempt_limit);
+  attempt->limit.async_wait([shared, attempt](const boost::system::error_code& error) {
+    if (error || attempt->exited || shared->stopped) return;
+    attempt->timed_out = true;
+    ::kill(-attempt->pid, SIGKILL);
+  });
+}
+
+std::string label_of(const config::Command& command) {
+  if (command.shell && command.argv.size() == 3) return "exec " + command.argv[2];
+  return fmt::format("exec {}", fmt::join(command.argv, " "));
+}
+
+class ExecProbe final : public Probe {
+ public:
+  ExecProbe(const config::ExecProbe& spec, config::Duration interval, const ProbeTarget& target,
+            ProbeContext& context, ProbeEvents events) {
+    SpawnRequest request;
+    request.argv = spec.command.argv;
+    request.environment = target.environment;
+    request.cwd = target.cwd;
+    request.user = target.user;
+    request.stdin_fd = -1;
+    request.own_session = true;
+    shared_ = std::make_shared<Shared>(context, std::move(request), label_of(spec.command),
+                                       interval, std::move(events));
+  }
+
+  ~ExecProbe() override {
+    shared_->stopped = true;
+    shared_->retry.cancel();
+    if (auto attempt = shared_->attempt) {
+      if (!attempt->exited) {
+        ::kill(-attempt->pid, SIGKILL);
+        shared_->reaper.forget(attempt->pid);
+      }
+      attempt->limit.cancel();
+      boost::system::error_code ignored;
+      attempt->output.close(ignored);
+    }
+  }
+
+  void start() override {
+    if (started_) return;
+    started_ = true;
+    shared_->started_at = Clock::now();
+    run_attempt(shared_);
+  }
+
+  std::string last_result() const override { return shared_->last_result; }
+
+ private:
+  std::shared_ptr<Shared> shared_;
+  bool started_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Probe> make_exec_probe(const config::ExecProbe& spec, config::Duration interval,
+                                       const ProbeTarget& target, ProbeContext& context,
+                                       ProbeEvents events) {
+  return std::make_unique<ExecProbe>(spec, interval, target, context, std::move(events));
+}
+
+}  // namespace summon::runtime

@@ -11,8 +11,8 @@
 #include <string>
 #include <utility>
 
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <fmt/format.h>
+#include <boost/asio/posix/stream_descriptor.hpp>
 
 #include "runtime/probe_kinds.hpp"
 
@@ -52,8 +52,7 @@ void read_more(const std::shared_ptr<Shared>& shared) {
         }
         shared->reader.close();
         if (error == boost::asio::error::eof) {
-          shared->events.failed(
-              fmt::format("closed fd {} without writing a newline", shared->fd));
+          shared->events.failed(fmt::format("closed fd {} without writing a newline", shared->fd));
         } else {
           shared->events.failed(fmt::format("fd {}: {}", shared->fd, error.message()));
         }
@@ -91,8 +90,7 @@ class FdProbe final : public Probe {
 
   std::string last_result() const override {
     if (shared_->bytes_seen == 0) return fmt::format("fd {}: nothing written yet", shared_->fd);
-    return fmt::format("fd {}: {} bytes written, no newline yet", shared_->fd,
-                       shared_->bytes_seen);
+    return fmt::format("fd {}: {} bytes written, no newline yet", shared_->fd, shared_->bytes_seen);
   }
 
  private:

@@ -14,10 +14,10 @@
 #include <string_view>
 #include <utility>
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 // Not probe_kinds.hpp: its `using config::Duration` clashes with backoff.hpp's
 // Duration. probe.hpp declares all this file needs.
@@ -33,9 +33,8 @@ using Clock = std::chrono::steady_clock;
 // The probe has no `interval`; retries of a missing folder use the default one.
 constexpr auto folder_retry_interval = std::chrono::milliseconds(100);
 
-constexpr std::uint32_t watched_events =
-    IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF |
-    IN_MOVE_SELF;
+constexpr std::uint32_t watched_events = IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_MODIFY |
+                                         IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
 
 struct FileState {
   bool exists = false;
@@ -163,8 +162,8 @@ void read_events(const std::shared_ptr<Shared>& shared) {
 // machinery for a rare case.
 void add_watch(const std::shared_ptr<Shared>& shared) {
   if (shared->stopped || shared->reported) return;
-  const int watch = ::inotify_add_watch(shared->inotify.native_handle(), shared->folder.c_str(),
-                                        watched_events);
+  const int watch =
+      ::inotify_add_watch(shared->inotify.native_handle(), shared->folder.c_str(), watched_events);
   if (watch >= 0) {
     shared->watch = watch;
     // Whatever happened before the watch began is seen here.
@@ -172,10 +171,8 @@ void add_watch(const std::shared_ptr<Shared>& shared) {
     return;
   }
   if (errno != ENOENT && errno != ENOTDIR) {
-    report(shared, [why = fmt::format("file {}: cannot watch {}: {}", shared->path,
-                                      shared->folder, std::strerror(errno))](Shared& s) {
-      s.events.failed(why);
-    });
+    report(shared, [why = fmt::format("file {}: cannot watch {}: {}", shared->path, shared->folder,
+                                      std::strerror(errno))](Shared& s) { s.events.failed(why); });
     return;
   }
   shared->last_result = fmt::format("file {}: does not exist yet", shared->path);
@@ -212,8 +209,9 @@ class FileProbe final : public Probe {
     shared_->started_at = Clock::now();
     const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (fd < 0) {
-      report(shared_, [why = fmt::format("file {}: cannot watch: {}", shared_->path,
-                                         std::strerror(errno))](Shared& s) { s.events.failed(why); });
+      report(shared_,
+             [why = fmt::format("file {}: cannot watch: {}", shared_->path, std::strerror(errno))](
+                 Shared& s) { s.events.failed(why); });
       return;
     }
     shared_->inotify.assign(fd);

@@ -5,9 +5,9 @@
 #include <string>
 #include <utility>
 
-#include <boost/asio/post.hpp>
 #include <fmt/format.h>
 #include <re2/re2.h>
+#include <boost/asio/post.hpp>
 
 #include "runtime/probe_kinds.hpp"
 
@@ -53,8 +53,7 @@ class LogProbe final : public Probe {
 
   std::string last_result() const override {
     if (seen_ == 0) return fmt::format("log: no line matching '{}' yet", pattern_.pattern());
-    return fmt::format("log: {} of {} lines matching '{}' seen", seen_, count_,
-                       pattern_.pattern());
+    return fmt::format("log: {} of {} lines matching '{}' seen", seen_, count_, pattern_.pattern());
   }
 
  private:

@@ -14,8 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include <boost/asio/local/datagram_protocol.hpp>
 #include <fmt/format.h>
+#include <boost/asio/local/datagram_protocol.hpp>
 
 #include "runtime/probe_kinds.hpp"
 
@@ -163,9 +163,8 @@ class NotifyProbe final : public Probe {
 
 }  // namespace
 
-std::unique_ptr<Probe> make_notify_probe(const config::NotifyProbe& spec,
-                                         const ProbeTarget& target, ProbeContext& context,
-                                         ProbeEvents events) {
+std::unique_ptr<Probe> make_notify_probe(const config::NotifyProbe& spec, const ProbeTarget& target,
+                                         ProbeContext& context, ProbeEvents events) {
   (void)spec;
   return std::make_unique<NotifyProbe>(target, context, std::move(events));
 }

@@ -10,12 +10,12 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <fmt/format.h>
 
 // Not probe_kinds.hpp: its `Duration` (config's milliseconds) and backoff.hpp's
 // (steady_clock's) clash in one namespace. make_tcp_probe below matches it.
@@ -110,8 +110,13 @@ void retry_later(const StatePtr& state) {
   });
 }
 
-void connect_next(const StatePtr& state) {
-  if (state->next == state->endpoints.size()) return retry_later(state);
+// `failure` is what the endpoint tried before said; it becomes last_result
+// only when the whole attempt has failed.
+void connect_next(const StatePtr& state, std::string failure) {
+  if (state->next == state->endpoints.size()) {
+    state->last = std::move(failure);
+    return retry_later(state);
+  }
   const tcp::endpoint endpoint = state->endpoints[state->next++];
   // A socket that failed to connect stays open in its address family; the
   // next endpoint may be of the other one.
@@ -119,10 +124,9 @@ void connect_next(const StatePtr& state) {
   state->stream.expires_after(attempt_timeout);
   state->stream.async_connect(endpoint, [state, endpoint](const boost::system::error_code& error) {
     if (state->stopped) return;
-    if (error) {
-      state->last = fmt::format("tcp {}: {}", endpoint_text(endpoint), error_text(error));
-      return connect_next(state);
-    }
+    if (error)
+      return connect_next(state,
+                          fmt::format("tcp {}: {}", endpoint_text(endpoint), error_text(error)));
     state->last = fmt::format("tcp {}: connected", endpoint_text(endpoint));
     stop(*state);
     if (state->events.ready) state->events.ready();
@@ -133,7 +137,7 @@ void attempt(const StatePtr& state) {
   state->next = 0;
   if (auto endpoints = literal_endpoints(state->host, state->port)) {
     state->endpoints = std::move(*endpoints);
-    return connect_next(state);
+    return connect_next(state, {});
   }
   state->resolver.async_resolve(
       state->host, std::to_string(state->port), tcp::resolver::numeric_service,
@@ -145,7 +149,7 @@ void attempt(const StatePtr& state) {
         }
         state->endpoints.clear();
         for (const auto& entry : found) state->endpoints.push_back(entry.endpoint());
-        connect_next(state);
+        connect_next(state, {});
       });
 }
 

@@ -1,1 +1,441 @@
+// The pushed probes (log, file, notify, fd), `all`, and make_probe(), each on
+// one loop that the tests drive with deadlines.
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "runtime/child_reaper.hpp"
+#include "runtime/probe_kinds.hpp"
+
+namespace asio = boost::asio;
+namespace config = summon::config;
+using summon::runtime::ChildReaper;
+using summon::runtime::make_probe;
+using summon::runtime::Probe;
+using summon::runtime::ProbeContext;
+using summon::runtime::ProbeEvents;
+using summon::runtime::ProbeTarget;
+using summon::runtime::SpawnRequest;
+using summon::runtime::Stream;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A temporary folder, removed with everything in it.
+struct TempDir {
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "summon-probe-XXXXXX").string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    path = pattern;
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::string operator/(const std::string& name) const { return path + "/" + name; }
+
+  std::string path;
+};
+
+// What the probe reported, and the loop it runs on. Declared before any
+// probe, so that it outlives them.
+struct Harness {
+  Harness() : context{io, reaper, dir.path} {}
+
+  ProbeEvents events() {
+    return {[this] { ++ready; }, [this](std::string why) { failures.push_back(std::move(why)); },
+            [this](std::string text) { statuses.push_back(std::move(text)); }};
+  }
+
+  // Runs the loop until `done()` holds; false if it did not within 5 s.
+  bool run_until(const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (!done() && std::chrono::steady_clock::now() < deadline) io.run_one_for(10ms);
+    return done();
+  }
+  bool run_until_reported() {
+    return run_until([this] { return ready > 0 || !failures.empty(); });
+  }
+  // Runs what is due now, without waiting for anything.
+  void settle() {
+    io.restart();
+    io.poll();
+  }
+
+  // Calls `action` from the loop after `delay`.
+  void after(std::chrono::milliseconds delay, std::function<void()> action) {
+    auto timer = std::make_shared<asio::steady_timer>(io, delay);
+    timer->async_wait([timer, action = std::move(action)](const boost::system::error_code& error) {
+      if (!error) action();
+    });
+  }
+
+  TempDir dir;
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> busy = asio::make_work_guard(io);
+  ChildReaper reaper{io};
+  ProbeTarget target{"web", {}, "/", std::nullopt};
+  ProbeContext context;
+  int ready = 0;
+  std::vector<std::string> failures;
+  std::vector<std::string> statuses;
+};
+
+config::Probe probe_of(auto kind) {
+  config::Probe probe;
+  probe.kind = std::move(kind);
+  return probe;
+}
+
+config::LogProbe log_spec(std::string pattern, config::LogStream stream = config::LogStream::both,
+                          int count = 1) {
+  return {std::move(pattern), stream, count};
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+// Sets a file's times an hour back, so that a touch now changes them
+// whatever the clock's granularity.
+void age(const std::string& path) {
+  struct timespec times[2];
+  ::clock_gettime(CLOCK_REALTIME, &times[0]);
+  times[0].tv_sec -= 3600;
+  times[1] = times[0];
+  REQUIRE(::utimensat(AT_FDCWD, path.c_str(), times, 0) == 0);
+}
+
+void touch(const std::string& path) {
+  REQUIRE(::utimensat(AT_FDCWD, path.c_str(), nullptr, 0) == 0);
+}
+
+std::string environment_value(const SpawnRequest& request, const std::string& key) {
+  std::string found;
+  int seen = 0;
+  for (const auto& [name, value] : request.environment)
+    if (name == key) found = value, ++seen;
+  CHECK(seen <= 1);
+  return found;
+}
+
+void send_datagram(const std::string& path, const std::string& message) {
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  REQUIRE(path.size() < sizeof address.sun_path);
+  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  const auto sent = ::sendto(fd, message.data(), message.size(), 0,
+                             reinterpret_cast<const sockaddr*>(&address), sizeof address);
+  ::close(fd);
+  REQUIRE(sent == static_cast<ssize_t>(message.size()));
+}
+
+}  // namespace
+
+// ---- log
+
+TEST_CASE("a log probe is ready after `count` matching lines, reported from the loop") {
+  Harness h;
+  auto probe = make_log_probe(log_spec("ready", config::LogStream::both, 2), h.target, h.context,
+                              h.events());
+  probe->start();
+  CHECK(probe->last_result() == "log: no line matching 'ready' yet");
+  probe->line(Stream::out, "server is ready");
+  probe->line(Stream::out, "unrelated");
+  h.settle();
+  CHECK(h.ready == 0);
+  CHECK(probe->last_result() == "log: 1 of 2 lines matching 'ready' seen");
+  probe->line(Stream::err, "ready again");
+  CHECK(h.ready == 0);  // not from inside line()
+  h.settle();
+  CHECK(h.ready == 1);
+  probe->line(Stream::out, "ready a third time");
+  h.settle();
+  CHECK(h.ready == 1);
+}
+
+TEST_CASE("a log probe watches only the stream it is given") {
+  Harness h;
+  auto probe = make_log_probe(log_spec("ready", config::LogStream::stderr_stream), h.target,
+                              h.context, h.events());
+  probe->start();
+  probe->line(Stream::out, "ready");
+  h.settle();
+  CHECK(h.ready == 0);
+  CHECK(probe->last_result() == "log: no line matching 'ready' yet");
+  probe->line(Stream::err, "ready");
+  h.settle();
+  CHECK(h.ready == 1);
+}
+
+TEST_CASE("a log pattern is searched in the line, not anchored to it") {
+  Harness h;
+  auto probe =
+      make_log_probe(log_spec(R"(listening on port \d+)"), h.target, h.context, h.events());
+  probe->start();
+  probe->line(Stream::out, "2024-05-01 INFO listening on port 8080 (pid 12)");
+  h.settle();
+  CHECK(h.ready == 1);
+}
+
+TEST_CASE("a log probe destroyed before its report runs reports nothing") {
+  Harness h;
+  auto probe = make_log_probe(log_spec("ready"), h.target, h.context, h.events());
+  probe->start();
+  probe->line(Stream::out, "ready");
+  probe.reset();
+  h.settle();
+  CHECK(h.ready == 0);
+}
+
+// ---- file
+
+TEST_CASE("a file probe is ready once the file is created after start") {
+  Harness h;
+  const std::string path = h.dir / "ready";
+  auto probe = make_file_probe({path}, h.target, h.context, h.events());
+  SpawnRequest request;
+  REQUIRE_FALSE(probe->prepare(request));
+  probe->start();
+  h.settle();
+  CHECK(h.ready == 0);
+  CHECK(probe->last_result() == "file " + path + ": does not exist yet");
+  h.after(20ms, [&] { write_file(path, "up\n"); });
+  REQUIRE(h.run_until_reported());
+  CHECK(h.ready == 1);
+  CHECK(h.failures.empty());
+}
+
+TEST_CASE("a file that exists unchanged is not ready until it is touched") {
+  Harness h;
+  const std::string path = h.dir / "ready";
+  write_file(path, "old\n");
+  age(path);
+  auto probe = make_file_probe({path}, h.target, h.context, h.events());
+  SpawnRequest request;
+  REQUIRE_FALSE(probe->prepare(request));
+  probe->start();
+  h.settle();
+  CHECK(h.ready == 0);
+  CHECK(probe->last_result() == "file " + path + ": not changed since the service started");
+  // Another file in the folder changes nothing.
+  h.after(10ms, [&] { write_file(h.dir / "other", "x"); });
+  h.after(20ms, [&] { touch(path); });
+  REQUIRE(h.run_until_reported());
+  CHECK(h.ready == 1);
+}
+
+TEST_CASE("a file replaced by a rename counts as changed") {
+  Harness h;
+  const std::string path = h.dir / "ready";
+  write_file(path, "old\n");
+  auto probe = make_file_probe({path}, h.target, h.context, h.events());
+  SpawnRequest request;
+  REQUIRE_FALSE(probe->prepare(request));
+  probe->start();
+  h.after(10ms, [&] {
+    write_file(h.dir / "ready.tmp", "new\n");
+    std::filesystem::rename(h.dir / "ready.tmp", path);
+  });
+  REQUIRE(h.run_until_reported());
+  CHECK(h.ready == 1);
+}
+
+TEST_CASE("a file probe waits for a folder that the service makes later") {
+  Harness h;
+  const std::string folder = h.dir / "run/state";
+  const std::string path = folder + "/ready";
+  auto probe = make_file_probe({path}, h.target, h.context, h.events());
+  SpawnRequest request;
+  REQUIRE_FALSE(probe->prepare(request));
+  probe->start();
+  h.settle();
+  CHECK(probe->last_result() == "file " + path + ": does not exist yet");
+  h.after(30ms, [&] { std::filesystem::create_directories(folder); });
+  h.after(60ms, [&] { write_file(path, "up\n"); });
+  REQUIRE(h.run_until_reported());
+  CHECK(h.ready == 1);
+}
+
+TEST_CASE("a file probe destroyed while it watches reports nothing") {
+  Harness h;
+  const std::string path = h.dir / "ready";
+  auto probe = make_file_probe({path}, h.target, h.context, h.events());
+  SpawnRequest request;
+  REQUIRE_FALSE(probe->prepare(request));
+  probe->start();
+  h.settle();
+  probe.reset();
+  write_file(path, "up\n");
+  h.settle();
+  CHECK(h.ready == 0);
+  CHECK(h.failures.empty());
+}
+
+// ---- notify
+
+TEST_CASE("a notify probe shows STATUS lines and is ready on READY=1") {
+  Harness h;
+  auto probe = make_notify_probe({}, h.target, h.context, h.events());
+  SpawnRequest request;
+  request.environment = {{"PATH", "/bin"}, {"NOTIFY_SOCKET", "/elsewhere"}};
+  REQUIRE_FALSE(probe->prepare(request));
+  const std::string socket = environment_value(request, "NOTIFY_SOCKET");
+  CHECK(socket == h.dir / "web.notify");
+  CHECK(environment_value(request, "PATH") == "/bin");
+  probe->start();
+  CHECK(probe->last_result() == "notify: no READY=1 yet");
+
+  send_datagram(socket, "STATUS=Starting up");
+  REQUIRE(h.run_until([&] { return !h.statuses.empty(); }));
+  CHECK(h.statuses == std::vector<std::string>{"Starting up"});
+  CHECK(probe->last_result() == "notify: status: Starting up");
+  CHECK(h.ready == 0);
+
+  send_datagram(socket, "MAINPID=1\nREADY=1\nSTATUS=Serving");
+  REQUIRE(h.run_until_reported());
+  CHECK(h.ready == 1);
+  CHECK(h.statuses == std::vector<std::string>{"Starting up", "Serving"});
+  CHECK(h.failures.empty());
+
+  probe.reset();
+  CHECK_FALSE(std::filesystem::exists(socket));
+}
+
+TEST_CASE("a notify probe whose socket path is too long cannot start") {
+  Harness h;
+  h.context.runtime_dir = h.dir.path + "/" + std::string(120, 'x');
+  auto probe = make_notify_probe({}, h.target, h.context, h.events());
+  SpawnRequest request;
+  const auto problem = probe->prepare(request);
+  REQUIRE(problem);
+  CHECK(problem->find("more than the 107 a socket allows") != std::string::npos);
+  CHECK(environment_value(request, "NOTIFY_SOCKET").empty());
+}
+
+// ---- fd
+
+TEST_CASE("an fd probe is ready once the service writes a newline to its fd") {
+  Harness h;
+  auto probe = make_fd_probe({3}, h.target, h.context, h.events());
+  SpawnRequest request;
+  REQUIRE_FALSE(probe->prepare(request));
+  REQUIRE(request.extra_fds.size() == 1);
+  CHECK(request.extra_fds[0].first == 3);
+  // What the service would hold.
+  const int service_end = ::fcntl(request.extra_fds[0].second, F_DUPFD_CLOEXEC, 0);
+  REQUIRE(service_end >= 0);
+  probe->start();
+  CHECK(probe->last_result() == "fd 3: nothing written yet");
+  REQUIRE(::write(service_end, "up", 2) == 2);
+  REQUIRE(
+      h.run_until([&] { return probe->last_result() == "fd 3: 2 bytes written, no newline yet"; }));
+  h.settle();
+  CHECK(h.ready == 0);
+  REQUIRE(::write(service_end, "\n", 1) == 1);
+  REQUIRE(h.run_until_reported());
+  CHECK(h.ready == 1);
+  ::close(service_end);
+  h.settle();
+  CHECK(h.failures.empty());
+}
+
+TEST_CASE("an fd probe fails when the service closes its fd without a newline") {
+  Harness h;
+  auto probe = make_fd_probe({5}, h.target, h.context, h.events());
+  SpawnRequest request;
+  REQUIRE_FALSE(probe->prepare(request));
+  const int service_end = ::fcntl(request.extra_fds.at(0).second, F_DUPFD_CLOEXEC, 0);
+  REQUIRE(service_end >= 0);
+  probe->start();
+  h.after(10ms, [&] { ::close(service_end); });
+  REQUIRE(h.run_until_reported());
+  CHECK(h.ready == 0);
+  CHECK(h.failures == std::vector<std::string>{"closed fd 5 without writing a newline"});
+}
+
+// ---- all
+
+TEST_CASE("an all probe is ready only once every child has been ready") {
+  Harness h;
+  config::AllProbe all;
+  all.probes = {probe_of(log_spec("alpha")), probe_of(log_spec("beta"))};
+  auto probe = make_all_probe(all, h.target, h.context, h.events());
+  SpawnRequest request;
+  REQUIRE_FALSE(probe->prepare(request));
+  probe->start();
+  CHECK(probe->last_result() == "all: waiting for log: no line matching 'alpha' yet");
+  probe->line(Stream::out, "alpha is up");
+  h.settle();
+  CHECK(h.ready == 0);
+  CHECK(probe->last_result() == "all: waiting for log: no line matching 'beta' yet");
+  probe->line(Stream::out, "beta is up");
+  h.settle();
+  CHECK(h.ready == 1);
+}
+
+TEST_CASE("an all probe fails with its first child's failure") {
+  Harness h;
+  config::AllProbe all;
+  all.probes = {probe_of(log_spec("ready")), probe_of(config::FdProbe{4})};
+  auto probe = make_all_probe(all, h.target, h.context, h.events());
+  SpawnRequest request;
+  REQUIRE_FALSE(probe->prepare(request));
+  REQUIRE(request.extra_fds.size() == 1);  // prepare reached the fd child
+  const int service_end = ::fcntl(request.extra_fds[0].second, F_DUPFD_CLOEXEC, 0);
+  probe->start();
+  ::close(service_end);
+  REQUIRE(h.run_until_reported());
+  CHECK(h.failures == std::vector<std::string>{"closed fd 4 without writing a newline"});
+  probe->line(Stream::out, "ready");
+  h.settle();
+  CHECK(h.ready == 0);
+}
+
+// ---- make_probe
+
+TEST_CASE("make_probe builds the probe of the config's kind") {
+  Harness h;
+  const auto first_result = [&](config::Probe spec) {
+    auto probe = make_probe(spec, h.target, h.context, h.events());
+    SpawnRequest request;
+    REQUIRE_FALSE(probe->prepare(request));
+    return probe->last_result();
+  };
+  CHECK(first_result(probe_of(log_spec("up"))) == "log: no line matching 'up' yet");
+  CHECK(first_result(probe_of(config::NotifyProbe{})) == "notify: no READY=1 yet");
+  CHECK(first_result(probe_of(config::FdProbe{7})) == "fd 7: nothing written yet");
+  config::AllProbe all;
+  all.probes = {probe_of(config::FdProbe{3})};
+  CHECK(first_result(probe_of(all)) == "all: waiting for fd 3: nothing written yet");
+
+  // A file probe says nothing before it has looked.
+  auto file = make_probe(probe_of(config::FileProbe{h.dir / "f"}), h.target, h.context, h.events());
+  SpawnRequest request;
+  REQUIRE_FALSE(file->prepare(request));
+  file->start();
+  CHECK(file->last_result() == "file " + (h.dir / "f") + ": does not exist yet");
+
+  // An exec probe has seen nothing before its first attempt.
+  auto exec =
+      make_probe(probe_of(config::ExecProbe{{{"false"}, false}}), h.target, h.context, h.events());
+  CHECK(exec->last_result().empty());
+}
