@@ -34,6 +34,8 @@ class ChildReaper {
   /// Called after each round of reaping, whoever ended (orphans included):
   /// the moment to check whether a process group has emptied.
   void set_on_reaped(std::function<void()> listener) { on_reaped_ = std::move(listener); }
+  /// Whether `pid` is being watched (a child summon started and still waits for).
+  bool watches(pid_t pid) const { return watched_.count(pid) > 0; }
   /// Whether child `pid` has ended, even if not reaped yet; never reaps it.
   static bool has_ended(pid_t pid);
 

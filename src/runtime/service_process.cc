@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -13,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "engine/failure.hpp"
+#include "runtime/adopted.hpp"
 #include "runtime/ansi.hpp"
 #include "runtime/port_owner.hpp"
 #include "runtime/spawn.hpp"
@@ -215,15 +217,37 @@ void ServiceProcess::stop(int signal) {
   }
   if (stop_signal_ == 0) stop_signal_ = signal;
   ::kill(-*pid_, signal);
+  signal_escaped(signal);
   check_group();
   wait_for_empty_group();
 }
 
 void ServiceProcess::kill() { stop(SIGKILL); }
 
+// Adopted orphans that still carry this service's name in their environment
+// left its group; each may lead a group of its own (setsid).
+void ServiceProcess::signal_escaped(int signal) {
+  for (pid_t pid : adopted_children(runner_.reaper_)) {
+    if (!started_under(pid, runner_.project_.name, spec_.name)) continue;
+    if (std::find(escaped_.begin(), escaped_.end(), pid) == escaped_.end())
+      escaped_.push_back(pid);
+  }
+  for (pid_t pid : escaped_) {
+    if (::getpgid(pid) == pid) ::kill(-pid, signal);
+    ::kill(pid, signal);
+  }
+}
+
+bool ServiceProcess::anything_left() const {
+  if (pid_ && group_alive(*pid_)) return true;
+  for (pid_t pid : escaped_)
+    if (::kill(pid, 0) == 0 || group_alive(pid)) return true;
+  return false;
+}
+
 void ServiceProcess::check_group() {
   if (!stopping_ || stopped_reported_ || !exited_) return;
-  if (pid_ && group_alive(*pid_)) return;
+  if (anything_left()) return;
   stopped_reported_ = true;
   recheck_.reset();
   if (pid_ && runner_.settings_.guardian) runner_.settings_.guardian->untrack(*pid_);

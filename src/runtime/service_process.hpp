@@ -43,6 +43,8 @@ class ServiceProcess {
   void exited(int wait_status);
   void drop_probe();
   void wait_for_empty_group();
+  void signal_escaped(int signal);
+  bool anything_left() const;
 
   ProcessRunner& runner_;
   graph::ServiceIndex index_;
@@ -56,6 +58,7 @@ class ServiceProcess {
   std::string log_buffer_;
 
   std::optional<pid_t> pid_;  // the main process, and its group
+  std::vector<pid_t> escaped_;  // descendants found outside the group at stop
   bool exited_ = false;
   int stop_signal_ = 0;       // the first stop signal summon sent; 0 before any
   bool stopping_ = false;     // stop() or kill() asked: report `stopped` when the group empties

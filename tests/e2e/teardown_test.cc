@@ -154,6 +154,25 @@ TEST_CASE("a shell command's background processes are stopped with the service")
   CHECK(survivors(record) == std::vector<std::string>{});
 }
 
+TEST_CASE("a descendant that left its service's group with setsid gets the stop signal too") {
+  Sandbox sandbox;
+  auto up = sandbox.up("daemonizes.yaml");
+  bool ready = stop_when_ready(up, SIGINT);
+  const auto& run = up.finish();
+  INFO(describe(run));
+  auto record = sandbox.record();
+  INFO("record:\n" << record.text());
+  REQUIRE(ready);
+  CHECK(run.exit_code == 0);
+  auto escaped = record.find("escaped", "start");
+  REQUIRE(escaped);
+  REQUIRE(escaped->args.size() >= 2);
+  CHECK(escaped->args[0] == escaped->args[1]);  // it leads a group of its own
+  CHECK(record.has("escaped", "term"));
+  CHECK(contains(run.out, "[summon] daemon stopped in "));
+  CHECK(survivors(record) == std::vector<std::string>{});
+}
+
 TEST_CASE("no service outlives summon killed with SIGKILL") {
   Sandbox sandbox;
   auto up = sandbox.up("simple.yaml");

@@ -1,0 +1,26 @@
+// Descendants that left their service's process group (a daemon that forks
+// twice and calls setsid, like `pg_ctl start`) come back to summon, their
+// subreaper, when their parent ends. These find them, so that a service's
+// stop reaches them too.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string_view>
+#include <vector>
+
+#include "runtime/child_reaper.hpp"
+
+namespace summon::runtime {
+
+/// summon's children that it did not start itself: adopted orphans
+/// (from /proc/self/task/*/children, so the cost is that of summon's own
+/// children, not of every process on the machine).
+std::vector<pid_t> adopted_children(const ChildReaper& reaper);
+
+/// Whether process `pid` was started under service `service` of project
+/// `project`: its environment still has the SUMMON_PROJECT and
+/// SUMMON_SERVICE summon gave the service (daemons keep their environment).
+bool started_under(pid_t pid, std::string_view project, std::string_view service);
+
+}  // namespace summon::runtime
