@@ -150,4 +150,14 @@ TEST_CASE("a line over 64 KiB is shown split, and output without a final newline
   CHECK(contains(run.out, "partial | partial line"));
 }
 
+TEST_CASE("a service's `yes | head -1` ends quietly: no inherited ignored SIGPIPE") {
+  Sandbox sandbox;
+  auto run = sandbox.run("sigpipe.yaml", {"--", "true"});
+  INFO(describe(run));
+  CHECK(run.exit_code == 0);
+  CHECK(contains(run.out, "pipe | y\n"));
+  CHECK(contains(run.out, "pipe | pipeline done\n"));
+  CHECK_FALSE(contains(run.out, "Broken pipe"));
+}
+
 }  // namespace summon::testing
