@@ -92,11 +92,13 @@ void report(const std::shared_ptr<Shared>& shared, std::function<void(Shared&)> 
   });
 }
 
+void remember(Attempt& attempt, std::string_view line) {
+  std::string text = strip_ansi(line);
+  if (text.find_first_not_of(" \t\r") != std::string::npos) attempt.last_line = std::move(text);
+}
+
 void keep_lines(Attempt& attempt, std::string_view chunk) {
-  attempt.splitter.feed(chunk, [&](std::string_view line) {
-    std::string text = strip_ansi(line);
-    if (text.find_first_not_of(" \t\r") != std::string::npos) attempt.last_line = std::move(text);
-  });
+  attempt.splitter.feed(chunk, [&](std::string_view line) { remember(attempt, line); });
 }
 
 std::string describe_wait_status(int wait_status) {
@@ -124,7 +126,7 @@ void conclude(const std::shared_ptr<Shared>& shared, const std::shared_ptr<Attem
       keep_lines(*attempt, std::string_view(attempt->buffer.data(), size));
     }
   }
-  attempt->splitter.finish([&](std::string_view line) { keep_lines(*attempt, line); });
+  attempt->splitter.finish([&](std::string_view line) { remember(*attempt, line); });
   boost::system::error_code ignored;
   attempt->output.close(ignored);
   if (shared->attempt == attempt) shared->attempt.reset();

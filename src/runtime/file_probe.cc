@@ -139,7 +139,7 @@ void read_events(const std::shared_ptr<Shared>& shared) {
           if (event.wd == shared->watch && (event.mask & (IN_IGNORED | IN_MOVE_SELF)))
             watch_lost = true;
           // The name is padded with NULs up to `len`.
-          if (event.len > 0 && std::string_view(name) == shared->name) relevant = true;
+          if (std::string_view(name, ::strnlen(name, event.len)) == shared->name) relevant = true;
           at += sizeof event + event.len;
         }
         if (watch_lost) {

@@ -110,7 +110,7 @@ void retry_later(const StatePtr& state) {
   });
 }
 
-// `failure` is what the endpoint tried before said; it becomes last_result
+// `failure` is what the endpoint tried just before said; it becomes last_result
 // only when the whole attempt has failed.
 void connect_next(const StatePtr& state, std::string failure) {
   if (state->next == state->endpoints.size()) {

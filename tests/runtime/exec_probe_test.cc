@@ -138,6 +138,15 @@ TEST_CASE("an exec probe's failed attempt shows the last line of its output") {
         "connection");
 }
 
+TEST_CASE("an exec probe keeps a last line that has no final newline") {
+  Harness h;
+  auto probe = h.shell_probe("printf 'first\\nnot listening'; exit 3");
+  probe->start();
+  REQUIRE(h.run_until([&] { return !probe->last_result().empty(); }));
+  CHECK(probe->last_result() ==
+        "exec printf 'first\\nnot listening'; exit 3: exited with code 3: not listening");
+}
+
 TEST_CASE("an exec probe whose program does not exist fails for good") {
   Harness h;
   auto probe =

@@ -275,6 +275,24 @@ TEST_CASE("a file probe waits for a folder that the service makes later") {
   CHECK(h.ready == 1);
 }
 
+TEST_CASE("a file probe keeps watching when its folder is removed and made again") {
+  Harness h;
+  const std::string folder = h.dir / "state";
+  const std::string path = folder + "/ready";
+  std::filesystem::create_directory(folder);
+  auto probe = make_file_probe({path}, h.target, h.context, h.events());
+  SpawnRequest request;
+  REQUIRE_FALSE(probe->prepare(request));
+  probe->start();
+  h.after(10ms, [&] { std::filesystem::remove(folder); });
+  h.after(40ms, [&] {
+    std::filesystem::create_directory(folder);
+    write_file(path, "up\n");
+  });
+  REQUIRE(h.run_until_reported());
+  CHECK(h.ready == 1);
+}
+
 TEST_CASE("a file probe destroyed while it watches reports nothing") {
   Harness h;
   const std::string path = h.dir / "ready";
