@@ -197,7 +197,7 @@ void run_attempt(const std::shared_ptr<Shared>& shared) {
   SpawnRequest request = shared->request;
   request.stdout_fd = ends[1];
   request.stderr_fd = ends[1];
-  auto spawned = spawn(shared->io, request);
+  auto spawned = spawn(request);
   ::close(ends[1]);
   if (auto* why = std::get_if<std::string>(&spawned)) {
     ::close(ends[0]);

@@ -138,7 +138,7 @@ void ServiceProcess::start() {
   }
   request.stdout_fd = out[1];
   request.stderr_fd = err[1];
-  auto spawned = spawn(runner_.io_, request);
+  auto spawned = spawn(request);
   ::close(out[1]);
   ::close(err[1]);
   if (auto* error = std::get_if<std::string>(&spawned)) {

@@ -190,7 +190,7 @@ class FileDescriptor {
 
 }  // namespace
 
-std::variant<pid_t, std::string> spawn(boost::asio::io_context&, const SpawnRequest& request) {
+std::variant<pid_t, std::string> spawn(const SpawnRequest& request) {
   if (request.argv.empty() || request.argv.front().empty()) return std::string("empty command");
   const std::string& program = request.argv.front();
 

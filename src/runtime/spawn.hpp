@@ -12,8 +12,6 @@
 #include <variant>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
-
 #include "config/project_spec.hpp"
 
 namespace summon::runtime {
@@ -42,6 +40,6 @@ struct SpawnRequest {
 /// pid, or why it could not start, worded for a user:
 /// "./api: No such file or directory", "cwd /srv/x: No such file or directory".
 /// The caller reaps it (ChildReaper).
-std::variant<pid_t, std::string> spawn(boost::asio::io_context& io, const SpawnRequest& request);
+std::variant<pid_t, std::string> spawn(const SpawnRequest& request);
 
 }  // namespace summon::runtime

@@ -120,7 +120,7 @@ void Stack::start_command() {
       config::run_environment(project_, config::process_environment(), options_.ports);
   request.stdin_fd = STDIN_FILENO;
   request.own_session = false;
-  auto spawned = spawn(io_, request);
+  auto spawned = spawn(request);
   if (auto* error = std::get_if<std::string>(&spawned)) {
     observer_.on_command_failed(*error);
     command_code_ = 127;  // as a shell says "command not found"

@@ -35,7 +35,7 @@ Ran run(SpawnRequest request) {
   REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
   request.stdout_fd = fds[1];
   if (request.environment.empty()) request.environment = summon::config::process_environment();
-  auto spawned = spawn(io, request);
+  auto spawned = spawn(request);
   ::close(fds[1]);
   if (auto* error = std::get_if<std::string>(&spawned)) {
     ::close(fds[0]);
@@ -57,7 +57,7 @@ Ran run(SpawnRequest request) {
 
 std::string spawn_error(SpawnRequest request) {
   boost::asio::io_context io;
-  auto spawned = spawn(io, request);
+  auto spawned = spawn(request);
   auto* error = std::get_if<std::string>(&spawned);
   REQUIRE(error);
   return *error;
@@ -178,7 +178,7 @@ TEST_CASE("the reaper also reaps orphans that come back to it as subreaper") {
   request.environment = summon::config::process_environment();
   request.argv = {"sh", "-c", "sh -c 'echo $$; exec sleep 0.05' & exit 0"};
   request.stdout_fd = fds[1];
-  auto spawned = spawn(io, request);
+  auto spawned = spawn(request);
   ::close(fds[1]);
   REQUIRE(std::holds_alternative<pid_t>(spawned));
   bool main_ended = false;
