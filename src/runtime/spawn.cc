@@ -74,7 +74,7 @@ std::string find_in_path(const std::string& name, const config::EnvList& environ
     std::string candidate = folder + "/" + name;
     struct stat info;
     if (::stat(candidate.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
-        ::access(candidate.c_str(), X_OK) == 0)
+        ::eaccess(candidate.c_str(), X_OK) == 0)
       return candidate;
     begin = end + 1;
   }
@@ -201,18 +201,29 @@ std::variant<pid_t, std::string> spawn(const SpawnRequest& request) {
     if (!S_ISDIR(info.st_mode)) return fmt::format("cwd {}: not a folder", request.cwd);
   }
 
+  Credentials credentials{};
+  if (request.user)
+    if (auto error = lookup_user(*request.user, credentials)) return *error;
+  const bool switch_user = request.user && credentials.uid != ::geteuid();
+
   std::string executable = program;
   if (program.find('/') == std::string::npos) {
+    // Search as the user who will run it: a PATH entry under /root is no
+    // use to `user: nobody`. One thread, so the borrowed identity is safe.
+    if (switch_user) {
+      ::setegid(credentials.gid);
+      ::seteuid(credentials.uid);
+    }
     executable = find_in_path(program, request.environment);
+    if (switch_user) {
+      ::seteuid(0);
+      ::setegid(0);
+    }
     if (executable.empty()) return fmt::format("{}: command not found in PATH", program);
   } else if (program.front() != '/' && !request.cwd.empty()) {
     executable = request.cwd + "/" + program;
   }
 
-  Credentials credentials{};
-  if (request.user)
-    if (auto error = lookup_user(*request.user, credentials)) return *error;
-  const bool switch_user = request.user && credentials.uid != ::geteuid();
 
   FileDescriptor null_fd(::open("/dev/null", O_RDWR | O_CLOEXEC));
   if (null_fd.get() < 0) return fmt::format("/dev/null: {}", error_text(errno));

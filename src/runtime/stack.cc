@@ -3,6 +3,7 @@
 
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <filesystem>
@@ -16,12 +17,18 @@ namespace {
 // `summon run` gives its command this long after SIGTERM (SPEC 3.2).
 constexpr auto command_stop_timeout = std::chrono::seconds(10);
 
+// A private folder for this run's notify sockets. Others may pass through it
+// (0711) but not list it: a service run as another `user` reaches its own
+// socket, which is given to that user, by its exact path.
 std::string make_runtime_dir() {
   const char* base = std::getenv("XDG_RUNTIME_DIR");
   std::string pattern = std::string(base && *base ? base : "/tmp") + "/summon-XXXXXX";
-  if (::mkdtemp(pattern.data())) return pattern;
-  pattern = "/tmp/summon-XXXXXX";
-  return ::mkdtemp(pattern.data()) ? pattern : std::string("/tmp");
+  if (!::mkdtemp(pattern.data())) {
+    pattern = "/tmp/summon-XXXXXX";
+    if (!::mkdtemp(pattern.data())) return "/tmp";
+  }
+  ::chmod(pattern.c_str(), 0711);
+  return pattern;
 }
 
 int command_exit_code(int wait_status) {

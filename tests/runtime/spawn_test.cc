@@ -199,3 +199,21 @@ TEST_CASE("the reaper also reaps orphans that come back to it as subreaper") {
   CHECK(::kill(orphan, 0) == -1);  // reaped, not a zombie
   CHECK(rounds >= 1);
 }
+
+TEST_CASE("a service run as another user finds its program where that user can") {
+  if (::geteuid() != 0) return;  // only root may run a service as another user
+  char folder[] = "/tmp/summon-spawn-XXXXXX";
+  REQUIRE(::mkdtemp(folder));  // 0700: root only
+  const std::string shadow = std::string(folder) + "/id";
+  REQUIRE(::symlink("/usr/bin/id", shadow.c_str()) == 0);
+  SpawnRequest request;
+  request.argv = {"id", "-u"};
+  request.environment = {{"PATH", std::string(folder) + ":/usr/bin:/bin"}};
+  request.user = "nobody";
+  request.cwd = "/";
+  auto ran = run(request);
+  ::unlink(shadow.c_str());
+  ::rmdir(folder);
+  CHECK(ran.output == "65534\n");
+  CHECK(::geteuid() == 0);  // the borrowed identity was given back
+}
