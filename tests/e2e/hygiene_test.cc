@@ -1,0 +1,306 @@
+// Process hygiene under faults (SPEC 3.1, 3.3): whatever happens to summon or to a
+// service, no process is left behind, and the stop timeout and the order hold.
+#include <poll.h>
+#include <signal.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "processes.hpp"
+#include "sandbox.hpp"
+
+namespace summon::testing {
+
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+template <class Duration>
+double ms(Duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+
+// Milliseconds from a record's time to a time the test saw, both on CLOCK_MONOTONIC.
+double ms_since(std::int64_t record_ns, Clock::time_point at) {
+  return static_cast<double>(monotonic_ns(at) - record_ns) / 1e6;
+}
+
+// Every pid the record names: services and their children.
+std::vector<pid_t> recorded_pids(const Record& record) {
+  std::vector<pid_t> pids;
+  for (const auto& event : record.events())
+    if ((event.what == "start" || event.what == "child") && !event.args.empty())
+      pids.push_back(static_cast<pid_t>(std::stol(event.args[0])));
+  return pids;
+}
+
+// The live processes whose command line holds `marker`.
+std::vector<pid_t> processes_with(const std::string& marker) {
+  std::vector<pid_t> found;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
+    auto name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
+    std::string cmdline{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    auto pid = static_cast<pid_t>(std::stol(name));
+    if (contains(cmdline, marker) && alive(pid)) found.push_back(pid);
+  }
+  return found;
+}
+
+// Waits up to `timeout` for the record to hold `service`'s `what` event, woken by
+// inotify each time the file changes; true when it came.
+bool wait_for_event(const Sandbox& sandbox, const std::string& service, const std::string& what,
+                    std::chrono::milliseconds timeout) {
+  int fd = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  if (fd < 0) return sandbox.record().has(service, what);
+  // The folder, not the file: the file may not exist yet.
+  ::inotify_add_watch(fd, sandbox.dir().c_str(), IN_MODIFY | IN_CREATE);
+  auto deadline = Clock::now() + timeout;
+  bool found = false;
+  for (;;) {
+    if ((found = sandbox.record().has(service, what))) break;
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left <= 0ms) break;
+    pollfd polled{fd, POLLIN, 0};
+    if (::poll(&polled, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) break;
+    char events[4096];
+    while (::read(fd, events, sizeof events) > 0) {
+    }
+  }
+  ::close(fd);
+  return found;
+}
+
+// When `pid` ended, as seen from a thread of its own, so that the test can read
+// summon's output meanwhile; nullopt when it outlived `timeout`.
+std::future<std::optional<Clock::time_point>> watch_end(pid_t pid,
+                                                        std::chrono::milliseconds timeout) {
+  return std::async(std::launch::async, [pid, timeout]() -> std::optional<Clock::time_point> {
+    if (!wait_gone(pid, timeout)) return std::nullopt;
+    return Clock::now();
+  });
+}
+
+}  // namespace
+
+TEST_CASE("summon killed with SIGKILL during bring-up leaves nothing running within 1s") {
+  Sandbox sandbox;
+  auto up = sandbox.up("hygiene_starting.yaml");
+  // slow prints this once its child exists; it is a minute from ready.
+  REQUIRE(up.wait_for_line("[summon] base ready in "));
+  REQUIRE(up.wait_for_line("slow has a child"));
+  auto record = sandbox.record();
+  INFO("record:\n" << record.text());
+  REQUIRE(record.has("base", "child"));
+  REQUIRE(record.has("slow", "child"));
+  REQUIRE_FALSE(record.has("slow", "ready"));
+  auto pids = recorded_pids(record);
+  REQUIRE(pids.size() == 4);
+
+  up.send(SIGKILL);
+  auto killed_at = Clock::now();
+  auto deadline = killed_at + 1s;
+  bool all_gone = true;
+  for (pid_t pid : pids) {
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+    CAPTURE(pid);
+    bool gone = wait_gone(pid, std::max(left, 0ms));
+    CHECK(gone);
+    all_gone = all_gone && gone;
+  }
+  auto took = Clock::now() - killed_at;
+  MESSAGE("every service process and child gone " << ms(took) << " ms after SIGKILL to summon");
+  CHECK(all_gone);
+  CHECK(took <= 1s);
+  up.finish();
+  CHECK(survivors(record) == std::vector<std::string>{});
+}
+
+TEST_CASE("a service that ignores SIGTERM is killed at its stop timeout, within 100ms") {
+  Sandbox sandbox;
+  auto up = sandbox.up("hygiene_ignores_term.yaml");
+  REQUIRE(up.wait_for_line("[summon] ready:"));
+  auto before = sandbox.record();
+  INFO("record before the stop:\n" << before.text());
+  auto pids = recorded_pids(before);
+  REQUIRE(pids.size() == 2);  // the service and its stubborn child
+
+  up.send(SIGINT);
+  bool gone = true;
+  for (pid_t pid : pids) gone = wait_gone(pid, 5s) && gone;
+  auto gone_at = Clock::now();
+  const auto& run = up.finish();
+  INFO(describe(run));
+  auto record = sandbox.record();
+  INFO("record:\n" << record.text());
+  REQUIRE(gone);
+  const Event* term = record.find("deaf", "term");
+  REQUIRE(term);
+  CHECK_FALSE(record.has("deaf", "exit"));
+  double after_term = ms_since(term->ns, gone_at);
+  auto killed = up.find_line("[summon] deaf killed after ");
+  REQUIRE(killed);
+  auto reported = duration_after(killed->text, "killed after ");
+  REQUIRE(reported);
+  MESSAGE("stop timeout 300ms: gone "
+          << after_term << " ms after its term; summon says killed after " << *reported << " ms");
+  // The service writes its term line when its loop gets to it, which a loaded
+  // machine delays by some ms after summon's timer started: the bound is loose.
+  CHECK(after_term >= 250);
+  CHECK(after_term <= 400);
+  CHECK(*reported >= 300);
+  CHECK(*reported <= 400);
+  CHECK(run.exit_code == 0);
+  CHECK(survivors(record) == std::vector<std::string>{});
+}
+
+TEST_CASE(
+    "a leader that exits leaves its service stopping until the member that ignores "
+    "SIGTERM is killed") {
+  Sandbox sandbox;
+  auto up = sandbox.up("hygiene_leader_exits.yaml");
+  REQUIRE(up.wait_for_line("[summon] ready:"));
+  pid_t member = read_pidfile(sandbox.path("leader.pid.child"));
+  REQUIRE(member > 0);
+  auto member_end = watch_end(member, 5s);
+
+  up.send(SIGINT);
+  auto line = up.wait_for_line_if([](std::string_view text) {
+    return text.starts_with("[summon] leader stopped") ||
+           text.starts_with("[summon] leader killed");
+  });
+  bool member_alive_at_line = alive(member);
+  auto member_gone_at = member_end.get();
+  const auto& run = up.finish();
+  INFO(describe(run));
+  auto record = sandbox.record();
+  INFO("record:\n" << record.text());
+  REQUIRE(line);
+  REQUIRE(member_gone_at);
+  const Event* term = record.find("leader", "term");
+  const Event* exit = record.find("leader", "exit");
+  REQUIRE(term);
+  REQUIRE(exit);
+  CHECK(exit->args == std::vector<std::string>{"0"});
+  double member_after_term = ms_since(term->ns, *member_gone_at);
+  double line_after_member = ms(line->at - *member_gone_at);
+  MESSAGE("leader exited " << (exit->ns - term->ns) / 1e6 << " ms after its term; member gone "
+                           << member_after_term << " ms after it; '" << line->text << "' read "
+                           << line_after_member << " ms after the member was gone");
+  // The exact check: gone when the line came. The watcher thread may wake some ms
+  // late on a busy machine, so its time gets slack.
+  CHECK_FALSE(member_alive_at_line);
+  CHECK(*member_gone_at <= line->at + 10ms);
+  CHECK(member_after_term >= 250);  // at the timeout, not at once (see above)
+  CHECK(member_after_term <= 400);
+  CHECK(run.exit_code == 0);
+  CHECK(survivors(record) == std::vector<std::string>{});
+}
+
+TEST_CASE("Ctrl-C sent to summon's whole group stops each service once, in reverse order") {
+  Sandbox sandbox;
+  auto up = sandbox.up("hygiene_chain.yaml");
+  REQUIRE(up.wait_for_line("[summon] ready:"));
+  // As a terminal does: the foreground group, summon's own.
+  ::kill(-up.pid(), SIGINT);
+  const auto& run = up.finish();
+  INFO(describe(run));
+  auto record = sandbox.record();
+  INFO("record:\n" << record.text());
+  CHECK(run.exit_code == 0);
+  for (const char* service : {"a", "b", "c"}) {
+    CAPTURE(service);
+    CHECK(record.count(service, "term") == 1);
+    CHECK(record.has(service, "exit"));
+  }
+  CHECK(record.before("c", "exit", "b", "term"));
+  CHECK(record.before("b", "exit", "a", "term"));
+  CHECK(survivors(record) == std::vector<std::string>{});
+}
+
+TEST_CASE("a second Ctrl-C to the group during a slow stop kills everything at once") {
+  Sandbox sandbox;
+  auto up = sandbox.up("hygiene_slow_stop.yaml");
+  REQUIRE(up.wait_for_line("[summon] ready:"));
+  ::kill(-up.pid(), SIGINT);
+  // c is now in its 2s stop.
+  REQUIRE(wait_for_event(sandbox, "c", "term", 5s));
+  auto second_at = Clock::now();
+  ::kill(-up.pid(), SIGINT);
+  const auto& run = up.finish(5s);
+  auto took = Clock::now() - second_at;
+  INFO(describe(run));
+  auto record = sandbox.record();
+  INFO("record:\n" << record.text());
+  MESSAGE("summon ran " << ms(run.elapsed) << " ms in all and ended " << ms(took)
+                        << " ms after the second Ctrl-C, exit code " << run.exit_code);
+  CHECK_FALSE(run.timed_out);
+  CHECK(took < 1s);
+  CHECK(record.count("c", "term") == 1);
+  CHECK_FALSE(record.has("c", "exit"));  // killed, not left to end its delay
+  CHECK_FALSE(record.has("b", "exit"));
+  CHECK_FALSE(record.has("a", "exit"));
+  CHECK(survivors(record) == std::vector<std::string>{});
+}
+
+TEST_CASE(
+    "a service that exits with code 3 after ready, while its dependent still waits, fails "
+    "the run") {
+  Sandbox sandbox;
+  auto up = sandbox.up("hygiene_dies_after_ready.yaml");
+  const auto& run = up.finish(8s);
+  INFO(describe(run));
+  auto record = sandbox.record();
+  INFO("record:\n" << record.text());
+  REQUIRE(record.has("flaky", "ready"));
+  REQUIRE(record.has("flaky", "exit"));
+  CHECK(record.find("flaky", "exit")->args == std::vector<std::string>{"3"});
+  CHECK_FALSE(run.timed_out);
+  CHECK(run.exit_code == 1);
+  CHECK(contains(run.err, "summon: error: flaky: exited with code 3\n"));
+  // Never started, or stopped.
+  CHECK((!record.has("dependent", "start") || record.has("dependent", "exit")));
+  CHECK(record.has("slow", "term"));
+  CHECK(survivors(record) == std::vector<std::string>{});
+}
+
+TEST_CASE("an exec probe that hangs with a child of its own leaves no process behind") {
+  Sandbox sandbox;
+  auto marker = sandbox.path("probe-marker");
+  auto up = sandbox.up("hygiene_exec_probe_hangs.yaml");
+  const auto& run = up.finish();
+  auto left = processes_with(marker);
+  INFO(describe(run));
+  auto record = sandbox.record();
+  INFO("record:\n" << record.text());
+  // Both processes of the attempt ran.
+  REQUIRE(record.has("probe_bg", "start"));
+  REQUIRE(record.has("probe_fg", "start"));
+  CHECK(run.exit_code == 1);
+  CHECK(contains(run.err, "summon: error: waiter: not ready after 1s"));
+  MESSAGE(left.size() << " process(es) of the probe left when summon exited after "
+                      << ms(run.elapsed) << " ms");
+  CHECK(left == std::vector<pid_t>{});
+  CHECK(survivors(record) == std::vector<std::string>{});
+}
+
+}  // namespace summon::testing
