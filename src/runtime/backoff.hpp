@@ -1,17 +1,39 @@
-// How soon a polled probe (tcp, http, exec, unix) tries again.
+// How soon a polled probe tries again, and the timer that waits that long.
 #pragma once
 
 #include <chrono>
+#include <functional>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 namespace summon::runtime {
-
-using Duration = std::chrono::steady_clock::duration;
 
 /// The wait before the next attempt, given the time since the probe began:
 /// 1 ms at first, then a twentieth of the time spent so far, never more than
 /// `interval`. A service that is ready after t is seen within about t/20
 /// (and within `interval`), at a cost of a few dozen attempts per second at most
 /// early on.
-Duration next_attempt_delay(Duration since_start, Duration interval);
+std::chrono::steady_clock::duration next_attempt_delay(
+    std::chrono::steady_clock::duration since_start, std::chrono::steady_clock::duration interval);
+
+/// The wait between a probe's attempts: next_attempt_delay() measured from the
+/// last begin().
+class Backoff {
+ public:
+  Backoff(boost::asio::io_context& io, std::chrono::steady_clock::duration interval);
+
+  /// Starts the clock again: the next waits are short.
+  void begin();
+  /// Calls `again` from the loop after the next delay, unless cancel() comes
+  /// first. One wait at a time.
+  void wait(std::function<void()> again);
+  void cancel();
+
+ private:
+  boost::asio::steady_timer timer_;
+  std::chrono::steady_clock::duration interval_;
+  std::chrono::steady_clock::time_point began_;
+};
 
 }  // namespace summon::runtime

@@ -22,17 +22,13 @@
 
 #include "engine/exit_status.hpp"
 #include "runtime/ansi.hpp"
-// Not probe_kinds.hpp: its `using config::Duration` clashes with backoff.hpp's
-// Duration. probe.hpp declares all this file needs.
 #include "runtime/backoff.hpp"
 #include "runtime/line_splitter.hpp"
-#include "runtime/probe.hpp"
+#include "runtime/probe_kinds.hpp"
 
 namespace summon::runtime {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 constexpr auto attempt_limit = std::chrono::seconds(5);
 // Output still in the pipe once an attempt has ended is read at once, up to
@@ -58,24 +54,21 @@ struct Attempt {
 };
 
 struct Shared {
-  Shared(ProbeContext& context, SpawnRequest request, std::string label, config::Duration interval,
+  Shared(ProbeContext& context, SpawnRequest request, std::string label, Duration interval,
          ProbeEvents events)
       : io(context.io),
         reaper(context.reaper),
         request(std::move(request)),
         label(std::move(label)),
-        interval(interval),
         events(std::move(events)),
-        retry(context.io) {}
+        retry(context.io, interval) {}
 
   boost::asio::io_context& io;
   ChildReaper& reaper;
   SpawnRequest request;  // every attempt's, but for its output pipe
   std::string label;     // "exec pg_isready"
-  config::Duration interval;
   ProbeEvents events;
-  boost::asio::steady_timer retry;
-  Clock::time_point started_at;
+  Backoff retry;
   std::shared_ptr<Attempt> attempt;  // the one running, if any
   std::string last_result;
   bool reported = false;
@@ -146,10 +139,8 @@ void conclude(const std::shared_ptr<Shared>& shared, const std::shared_ptr<Attem
     shared->last_result =
         fmt::format("{}: {}: {}", shared->label, describe_wait_status(status), attempt->last_line);
   }
-  shared->retry.expires_after(
-      next_attempt_delay(Clock::now() - shared->started_at, shared->interval));
-  shared->retry.async_wait([shared](const boost::system::error_code& error) {
-    if (!error && !shared->stopped) run_attempt(shared);
+  shared->retry.wait([shared] {
+    if (!shared->stopped) run_attempt(shared);
   });
 }
 
@@ -227,7 +218,7 @@ std::string label_of(const config::Command& command) {
 
 class ExecProbe final : public Probe {
  public:
-  ExecProbe(const config::ExecProbe& spec, config::Duration interval, const ProbeTarget& target,
+  ExecProbe(const config::ExecProbe& spec, Duration interval, const ProbeTarget& target,
             ProbeContext& context, ProbeEvents events) {
     SpawnRequest request;
     request.argv = spec.command.argv;
@@ -257,7 +248,7 @@ class ExecProbe final : public Probe {
   void start() override {
     if (started_) return;
     started_ = true;
-    shared_->started_at = Clock::now();
+    shared_->retry.begin();
     run_attempt(shared_);
   }
 
@@ -270,7 +261,7 @@ class ExecProbe final : public Probe {
 
 }  // namespace
 
-std::unique_ptr<Probe> make_exec_probe(const config::ExecProbe& spec, config::Duration interval,
+std::unique_ptr<Probe> make_exec_probe(const config::ExecProbe& spec, Duration interval,
                                        const ProbeTarget& target, ProbeContext& context,
                                        ProbeEvents events) {
   return std::make_unique<ExecProbe>(spec, interval, target, context, std::move(events));

@@ -6,7 +6,6 @@
 
 #include <array>
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <functional>
 #include <memory>
@@ -17,21 +16,13 @@
 #include <fmt/format.h>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 
-// Not probe_kinds.hpp: its `using config::Duration` clashes with backoff.hpp's
-// Duration. probe.hpp declares all this file needs.
 #include "runtime/backoff.hpp"
-#include "runtime/probe.hpp"
+#include "runtime/probe_kinds.hpp"
 
 namespace summon::runtime {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-// The probe has no `interval`; retries of a missing folder use the default one.
-constexpr auto folder_retry_interval = std::chrono::milliseconds(100);
 
 constexpr std::uint32_t watched_events = IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_MODIFY |
                                          IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
@@ -63,8 +54,8 @@ bool changed(const FileState& before, const FileState& now) {
 
 // Everything the watch's handlers touch; it outlives the probe until they ran.
 struct Shared {
-  Shared(boost::asio::io_context& io, std::string path, ProbeEvents events)
-      : io(io), path(std::move(path)), events(std::move(events)), inotify(io), retry(io) {
+  Shared(boost::asio::io_context& io, std::string path, Duration interval, ProbeEvents events)
+      : io(io), path(std::move(path)), events(std::move(events)), inotify(io), retry(io, interval) {
     const std::size_t slash = this->path.rfind('/');
     if (slash == std::string::npos) {
       folder = ".";
@@ -83,8 +74,7 @@ struct Shared {
   FileState before;
   boost::asio::posix::stream_descriptor inotify;
   int watch = -1;
-  boost::asio::steady_timer retry;
-  Clock::time_point started_at;
+  Backoff retry;  // for a folder that does not exist yet
   alignas(inotify_event) std::array<char, 8 * 1024> buffer{};
   std::string last_result;
   bool reported = false;
@@ -147,7 +137,7 @@ void read_events(const std::shared_ptr<Shared>& shared) {
           // a folder is there.
           ::inotify_rm_watch(shared->inotify.native_handle(), shared->watch);
           shared->watch = -1;
-          shared->started_at = Clock::now();
+          shared->retry.begin();
           add_watch(shared);
         } else if (relevant) {
           check(shared);
@@ -176,17 +166,16 @@ void add_watch(const std::shared_ptr<Shared>& shared) {
     return;
   }
   shared->last_result = fmt::format("file {}: does not exist yet", shared->path);
-  shared->retry.expires_after(
-      next_attempt_delay(Clock::now() - shared->started_at, folder_retry_interval));
-  shared->retry.async_wait([shared](const boost::system::error_code& error) {
-    if (!error && !shared->stopped) add_watch(shared);
+  shared->retry.wait([shared] {
+    if (!shared->stopped) add_watch(shared);
   });
 }
 
 class FileProbe final : public Probe {
  public:
-  FileProbe(const config::FileProbe& spec, ProbeContext& context, ProbeEvents events)
-      : shared_(std::make_shared<Shared>(context.io, spec.path, std::move(events))) {}
+  FileProbe(const config::FileProbe& spec, Duration interval, ProbeContext& context,
+            ProbeEvents events)
+      : shared_(std::make_shared<Shared>(context.io, spec.path, interval, std::move(events))) {}
 
   ~FileProbe() override {
     shared_->stopped = true;
@@ -206,7 +195,7 @@ class FileProbe final : public Probe {
     if (started_) return;
     started_ = true;
     if (!prepared_) shared_->before = look_at(shared_->path);
-    shared_->started_at = Clock::now();
+    shared_->retry.begin();
     const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (fd < 0) {
       report(shared_,
@@ -229,10 +218,11 @@ class FileProbe final : public Probe {
 
 }  // namespace
 
-std::unique_ptr<Probe> make_file_probe(const config::FileProbe& spec, const ProbeTarget& target,
-                                       ProbeContext& context, ProbeEvents events) {
+std::unique_ptr<Probe> make_file_probe(const config::FileProbe& spec, Duration interval,
+                                       const ProbeTarget& target, ProbeContext& context,
+                                       ProbeEvents events) {
   (void)target;
-  return std::make_unique<FileProbe>(spec, context, std::move(events));
+  return std::make_unique<FileProbe>(spec, interval, context, std::move(events));
 }
 
 }  // namespace summon::runtime

@@ -15,10 +15,6 @@
 #include <fmt/format.h>
 #include <re2/re2.h>
 #include <boost/asio/ip/address.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
@@ -29,10 +25,9 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
-// Not probe_kinds.hpp: its `Duration` (config's milliseconds) and backoff.hpp's
-// (steady_clock's) clash in one namespace. make_http_probe below matches it.
 #include "runtime/backoff.hpp"
-#include "runtime/probe.hpp"
+#include "runtime/net_attempt.hpp"
+#include "runtime/probe_kinds.hpp"
 
 namespace summon::runtime {
 
@@ -41,8 +36,6 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-using asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
 
 // Each step (a connect, the request, the response) gets this long; on
 // loopback they take microseconds unless the server hangs.
@@ -115,31 +108,9 @@ std::variant<Url, std::string> parse_url(std::string_view url) {
   return parsed;
 }
 
-std::string error_text(const boost::system::error_code& error) {
-  if (error == beast::error::timeout)
-    return fmt::format("no answer within {}s", step_timeout.count());
-  std::string text = error.message();
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
-// The addresses to try for `host`, or nullopt when it is a name to resolve.
-std::optional<std::vector<tcp::endpoint>> literal_endpoints(const std::string& host,
-                                                            unsigned short port) {
-  // ::1 first, as in the tcp probe: a failure then names 127.0.0.1.
-  if (host == "localhost")
-    return std::vector<tcp::endpoint>{{asio::ip::address_v6::loopback(), port},
-                                      {asio::ip::address_v4::loopback(), port}};
-  boost::system::error_code error;
-  const auto address = asio::ip::make_address(host, error);
-  if (error) return std::nullopt;
-  return std::vector<tcp::endpoint>{{address, port}};
-}
-
 RE2::Options quiet_options() {
   RE2::Options options;
-  options.set_log_errors(false);  // a bad pattern is reported as a failure, not on stderr
+  options.set_log_errors(false);  // prepare() reports a bad pattern, not stderr
   return options;
 }
 
@@ -147,34 +118,27 @@ RE2::Options quiet_options() {
 // which may be after the probe is gone.
 struct State {
   State(asio::io_context& io, const config::HttpProbe& spec, ProbeEvents events, Duration interval)
-      : io(io),
-        events(std::move(events)),
+      : events(std::move(events)),
         url_text(spec.url),
         status(spec.status),
-        interval(interval),
-        resolver(io),
         stream(io),
-        retry(io),
+        connect(io, stream, step_timeout),
+        retry(io, interval),
         body(max_body, '\0') {
     if (status.empty()) status.push_back({200, 399});
   }
 
-  asio::io_context& io;
   ProbeEvents events;
   std::string url_text;  // as written, for messages
   Url url;
   std::vector<config::StatusRange> status;
   std::unique_ptr<RE2> body_pattern;   // null: any body
-  std::optional<std::string> invalid;  // why the probe cannot work at all
+  std::optional<std::string> invalid;  // why prepare() refuses the service
   http::request<http::empty_body> request;
-  Duration interval;
-  Clock::time_point started;
 
-  tcp::resolver resolver;
   beast::tcp_stream stream;
-  asio::steady_timer retry;
-  std::vector<tcp::endpoint> endpoints;  // this attempt's, tried in order
-  std::size_t next = 0;
+  TcpConnect connect;
+  Backoff retry;
   beast::flat_buffer buffer;
   std::optional<http::response_parser<http::buffer_body>> parser;
   std::string body;  // max_body bytes; the first body_size are this response's
@@ -188,8 +152,7 @@ using StatePtr = std::shared_ptr<State>;
 
 void stop(State& state) {
   state.stopped = true;
-  state.resolver.cancel();
-  state.stream.close();
+  state.connect.cancel();
   state.retry.cancel();
 }
 
@@ -198,10 +161,8 @@ void attempt(const StatePtr& state);
 void retry_later(const StatePtr& state, std::string what) {
   state->last = fmt::format("http {}: {}", state->url_text, what);
   state->stream.close();
-  state->retry.expires_after(next_attempt_delay(Clock::now() - state->started, state->interval));
-  state->retry.async_wait([state](const boost::system::error_code& error) {
-    if (error || state->stopped) return;
-    attempt(state);
+  state->retry.wait([state] {
+    if (!state->stopped) attempt(state);
   });
 }
 
@@ -239,7 +200,7 @@ void read_body(const StatePtr& state) {
                      if (state->stopped) return;
                      state->body_size = max_body - state->parser->get().body().size;
                      if (error == http::error::need_buffer) error = {};  // the buffer is full
-                     if (error) return retry_later(state, error_text(error));
+                     if (error) return retry_later(state, error_text(error, step_timeout));
                      read_body(state);
                    });
 }
@@ -254,7 +215,7 @@ void read_response(const StatePtr& state) {
   http::async_read_header(state->stream, state->buffer, *state->parser,
                           [state](const boost::system::error_code& error, std::size_t) {
                             if (state->stopped) return;
-                            if (error) return retry_later(state, error_text(error));
+                            if (error) return retry_later(state, error_text(error, step_timeout));
                             const int status = state->parser->get().result_int();
                             if (!status_accepted(*state, status))
                               return retry_later(state, fmt::format("status {}", status));
@@ -268,39 +229,18 @@ void send_request(const StatePtr& state) {
   http::async_write(state->stream, state->request,
                     [state](const boost::system::error_code& error, std::size_t) {
                       if (state->stopped) return;
-                      if (error) return retry_later(state, error_text(error));
+                      if (error) return retry_later(state, error_text(error, step_timeout));
                       read_response(state);
                     });
 }
 
-void connect_next(const StatePtr& state, std::string failure) {
-  if (state->next == state->endpoints.size()) return retry_later(state, std::move(failure));
-  const tcp::endpoint endpoint = state->endpoints[state->next++];
-  // A socket that failed to connect stays open in its address family; the
-  // next endpoint may be of the other one.
-  state->stream.close();
-  state->stream.expires_after(step_timeout);
-  state->stream.async_connect(endpoint, [state](const boost::system::error_code& error) {
-    if (state->stopped) return;
-    if (error) return connect_next(state, error_text(error));
-    send_request(state);
-  });
-}
-
 void attempt(const StatePtr& state) {
-  state->next = 0;
-  if (auto endpoints = literal_endpoints(state->url.host, state->url.port)) {
-    state->endpoints = std::move(*endpoints);
-    return connect_next(state, {});
-  }
-  state->resolver.async_resolve(
-      state->url.host, std::to_string(state->url.port), tcp::resolver::numeric_service,
-      [state](const boost::system::error_code& error, const tcp::resolver::results_type& found) {
+  state->connect.start(
+      state->url.host, state->url.port,
+      [state](const boost::system::error_code& error, const std::optional<TcpConnect::Endpoint>&) {
         if (state->stopped) return;
-        if (error) return retry_later(state, error_text(error));
-        state->endpoints.clear();
-        for (const auto& entry : found) state->endpoints.push_back(entry.endpoint());
-        connect_next(state, {});
+        if (error) return retry_later(state, error_text(error, step_timeout));
+        send_request(state);
       });
 }
 
@@ -311,16 +251,16 @@ class HttpRequestProbe final : public Probe {
   HttpRequestProbe(const HttpRequestProbe&) = delete;
   HttpRequestProbe& operator=(const HttpRequestProbe&) = delete;
 
+  // A bad URL or body pattern would fail every attempt: the service is not spawned.
+  std::optional<std::string> prepare(SpawnRequest& request) override {
+    (void)request;
+    return state_->invalid;
+  }
+
   void start() override {
-    state_->started = Clock::now();
-    if (state_->invalid) {
-      asio::post(state_->io, [state = state_] {
-        if (state->stopped) return;
-        stop(*state);
-        if (state->events.failed) state->events.failed(*state->invalid);
-      });
-      return;
-    }
+    // prepare() refused it, so there is no service to watch.
+    if (state_->invalid) return;
+    state_->retry.begin();
     // Every path out of attempt() waits on asio first, so nothing reports from here.
     attempt(state_);
   }
@@ -333,7 +273,7 @@ class HttpRequestProbe final : public Probe {
 
 }  // namespace
 
-std::unique_ptr<Probe> make_http_probe(const config::HttpProbe& spec, config::Duration interval,
+std::unique_ptr<Probe> make_http_probe(const config::HttpProbe& spec, Duration interval,
                                        const ProbeTarget& target, ProbeContext& context,
                                        ProbeEvents events) {
   (void)target;

@@ -1,5 +1,5 @@
 // make_probe(): the config's probe kind mapped to its factory; polled kinds
-// also get the probe's `interval`.
+// and file also get the probe's `interval`.
 #include <type_traits>
 #include <variant>
 
@@ -23,7 +23,7 @@ std::unique_ptr<Probe> make_probe(const config::Probe& spec, const ProbeTarget& 
         } else if constexpr (std::is_same_v<Kind, config::LogProbe>) {
           return make_log_probe(kind, target, context, std::move(events));
         } else if constexpr (std::is_same_v<Kind, config::FileProbe>) {
-          return make_file_probe(kind, target, context, std::move(events));
+          return make_file_probe(kind, spec.interval, target, context, std::move(events));
         } else if constexpr (std::is_same_v<Kind, config::NotifyProbe>) {
           return make_notify_probe(kind, target, context, std::move(events));
         } else if constexpr (std::is_same_v<Kind, config::FdProbe>) {

@@ -2,93 +2,38 @@
 // says when none does, and that no process of an attempt outlives it.
 #include <doctest/doctest.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <sys/types.h>
 
 #include <cerrno>
 #include <chrono>
-#include <filesystem>
 #include <fstream>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
-#include <vector>
-
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "config/environment.hpp"
-#include "runtime/child_reaper.hpp"
+#include "loop_helpers.hpp"
 #include "runtime/probe_kinds.hpp"
 
-namespace asio = boost::asio;
 namespace config = summon::config;
-using summon::runtime::ChildReaper;
 using summon::runtime::make_exec_probe;
 using summon::runtime::Probe;
-using summon::runtime::ProbeContext;
-using summon::runtime::ProbeEvents;
-using summon::runtime::ProbeTarget;
 using namespace std::chrono_literals;
 
 namespace {
 
-struct TempDir {
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "summon-exec-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string operator/(const std::string& name) const { return path + "/" + name; }
-
-  std::string path;
-};
-
-// The loop, the reaper, and what the probe reported. Declared before any
-// probe, so that it outlives them.
-struct Harness {
-  Harness()
-      : target{"db", config::process_environment(), dir.path, std::nullopt},
-        context{io, reaper, dir.path} {}
-
-  ProbeEvents events() {
-    return {[this] { ++ready; }, [this](std::string why) { failures.push_back(std::move(why)); },
-            nullptr};
+// A probe's loop whose target runs in the temporary folder, with this
+// process's environment.
+struct Harness : summon::test::Harness {
+  Harness() {
+    target.environment = config::process_environment();
+    target.cwd = dir.path;
   }
 
   std::unique_ptr<Probe> shell_probe(const std::string& script) {
     config::ExecProbe spec{{{"/bin/sh", "-c", script}, true}};
     return make_exec_probe(spec, 20ms, target, context, events());
   }
-
-  // Runs the loop until `done()` holds; false if it did not within `limit`.
-  bool run_until(const std::function<bool()>& done, std::chrono::milliseconds limit = 5s) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!done() && std::chrono::steady_clock::now() < deadline) io.run_one_for(10ms);
-    return done();
-  }
-  bool run_until_reported() {
-    return run_until([this] { return ready > 0 || !failures.empty(); });
-  }
-
-  void after(std::chrono::milliseconds delay, std::function<void()> action) {
-    auto timer = std::make_shared<asio::steady_timer>(io, delay);
-    timer->async_wait([timer, action = std::move(action)](const boost::system::error_code& error) {
-      if (!error) action();
-    });
-  }
-
-  TempDir dir;
-  asio::io_context io;
-  asio::executor_work_guard<asio::io_context::executor_type> busy = asio::make_work_guard(io);
-  ChildReaper reaper{io};
-  ProbeTarget target;
-  ProbeContext context;
-  int ready = 0;
-  std::vector<std::string> failures;
 };
 
 bool group_is_gone(pid_t group) {
@@ -120,7 +65,7 @@ TEST_CASE("an exec probe tries again until its command succeeds") {
   // Relative: the command runs in the service's folder.
   auto probe = h.shell_probe("test -e ready");
   probe->start();
-  REQUIRE(h.run_until([&] { return !probe->last_result().empty(); }));
+  REQUIRE(h.run_until_tried(*probe));
   CHECK(probe->last_result() == "exec test -e ready: exited with code 1");
   CHECK(h.ready == 0);
   h.after(50ms, [&] { std::ofstream(h.dir / "ready") << "up\n"; });
@@ -132,7 +77,7 @@ TEST_CASE("an exec probe's failed attempt shows the last line of its output") {
   Harness h;
   auto probe = h.shell_probe("echo starting; printf 'no connection\\n\\n' >&2; exit 2");
   probe->start();
-  REQUIRE(h.run_until([&] { return !probe->last_result().empty(); }));
+  REQUIRE(h.run_until_tried(*probe));
   CHECK(probe->last_result() ==
         "exec echo starting; printf 'no connection\\n\\n' >&2; exit 2: exited with code 2: no "
         "connection");
@@ -142,7 +87,7 @@ TEST_CASE("an exec probe keeps a last line that has no final newline") {
   Harness h;
   auto probe = h.shell_probe("printf 'first\\nnot listening'; exit 3");
   probe->start();
-  REQUIRE(h.run_until([&] { return !probe->last_result().empty(); }));
+  REQUIRE(h.run_until_tried(*probe));
   CHECK(probe->last_result() ==
         "exec printf 'first\\nnot listening'; exit 3: exited with code 3: not listening");
 }
@@ -177,7 +122,7 @@ TEST_CASE("an exec attempt running past 5 s is killed with its group and tried a
   Harness h;
   auto probe = h.shell_probe("echo $$ >> pids; sleep 100 & sleep 100");
   probe->start();
-  REQUIRE(h.run_until([&] { return !probe->last_result().empty(); }, 8s));
+  REQUIRE(h.run_until_tried(*probe, 8s));
   CHECK(probe->last_result() == "exec echo $$ >> pids; sleep 100 & sleep 100: timed out after 5s");
   const std::optional<pid_t> first = read_pid(h.dir / "pids");
   REQUIRE(first);

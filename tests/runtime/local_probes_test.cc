@@ -2,7 +2,6 @@
 // one loop that the tests drive with deadlines.
 #include <doctest/doctest.h>
 #include <fcntl.h>
-#include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -12,90 +11,23 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-
-#include "runtime/child_reaper.hpp"
+#include "loop_helpers.hpp"
 #include "runtime/probe_kinds.hpp"
 
-namespace asio = boost::asio;
 namespace config = summon::config;
-using summon::runtime::ChildReaper;
 using summon::runtime::make_probe;
 using summon::runtime::Probe;
-using summon::runtime::ProbeContext;
-using summon::runtime::ProbeEvents;
-using summon::runtime::ProbeTarget;
 using summon::runtime::SpawnRequest;
 using summon::runtime::Stream;
+using summon::test::Harness;
 using namespace std::chrono_literals;
 
 namespace {
-
-// A temporary folder, removed with everything in it.
-struct TempDir {
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "summon-probe-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string operator/(const std::string& name) const { return path + "/" + name; }
-
-  std::string path;
-};
-
-// What the probe reported, and the loop it runs on. Declared before any
-// probe, so that it outlives them.
-struct Harness {
-  Harness() : context{io, reaper, dir.path} {}
-
-  ProbeEvents events() {
-    return {[this] { ++ready; }, [this](std::string why) { failures.push_back(std::move(why)); },
-            [this](std::string text) { statuses.push_back(std::move(text)); }};
-  }
-
-  // Runs the loop until `done()` holds; false if it did not within 5 s.
-  bool run_until(const std::function<bool()>& done) {
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (!done() && std::chrono::steady_clock::now() < deadline) io.run_one_for(10ms);
-    return done();
-  }
-  bool run_until_reported() {
-    return run_until([this] { return ready > 0 || !failures.empty(); });
-  }
-  // Runs what is due now, without waiting for anything.
-  void settle() {
-    io.restart();
-    io.poll();
-  }
-
-  // Calls `action` from the loop after `delay`.
-  void after(std::chrono::milliseconds delay, std::function<void()> action) {
-    auto timer = std::make_shared<asio::steady_timer>(io, delay);
-    timer->async_wait([timer, action = std::move(action)](const boost::system::error_code& error) {
-      if (!error) action();
-    });
-  }
-
-  TempDir dir;
-  asio::io_context io;
-  asio::executor_work_guard<asio::io_context::executor_type> busy = asio::make_work_guard(io);
-  ChildReaper reaper{io};
-  ProbeTarget target{"web", {}, "/", std::nullopt};
-  ProbeContext context;
-  int ready = 0;
-  std::vector<std::string> failures;
-  std::vector<std::string> statuses;
-};
 
 config::Probe probe_of(auto kind) {
   config::Probe probe;
@@ -106,6 +38,15 @@ config::Probe probe_of(auto kind) {
 config::LogProbe log_spec(std::string pattern, config::LogStream stream = config::LogStream::both,
                           int count = 1) {
   return {std::move(pattern), stream, count};
+}
+
+// A file probe as the service runner drives it: prepared, then started.
+std::unique_ptr<Probe> start_file_probe(Harness& h, const std::string& path) {
+  auto probe = make_file_probe({path}, 100ms, h.target, h.context, h.events());
+  SpawnRequest request;
+  REQUIRE_FALSE(probe->prepare(request));
+  probe->start();
+  return probe;
 }
 
 void write_file(const std::string& path, const std::string& text) {
@@ -211,10 +152,7 @@ TEST_CASE("a log probe destroyed before its report runs reports nothing") {
 TEST_CASE("a file probe is ready once the file is created after start") {
   Harness h;
   const std::string path = h.dir / "ready";
-  auto probe = make_file_probe({path}, h.target, h.context, h.events());
-  SpawnRequest request;
-  REQUIRE_FALSE(probe->prepare(request));
-  probe->start();
+  auto probe = start_file_probe(h, path);
   h.settle();
   CHECK(h.ready == 0);
   CHECK(probe->last_result() == "file " + path + ": does not exist yet");
@@ -229,10 +167,7 @@ TEST_CASE("a file that exists unchanged is not ready until it is touched") {
   const std::string path = h.dir / "ready";
   write_file(path, "old\n");
   age(path);
-  auto probe = make_file_probe({path}, h.target, h.context, h.events());
-  SpawnRequest request;
-  REQUIRE_FALSE(probe->prepare(request));
-  probe->start();
+  auto probe = start_file_probe(h, path);
   h.settle();
   CHECK(h.ready == 0);
   CHECK(probe->last_result() == "file " + path + ": not changed since the service started");
@@ -247,10 +182,7 @@ TEST_CASE("a file replaced by a rename counts as changed") {
   Harness h;
   const std::string path = h.dir / "ready";
   write_file(path, "old\n");
-  auto probe = make_file_probe({path}, h.target, h.context, h.events());
-  SpawnRequest request;
-  REQUIRE_FALSE(probe->prepare(request));
-  probe->start();
+  auto probe = start_file_probe(h, path);
   h.after(10ms, [&] {
     write_file(h.dir / "ready.tmp", "new\n");
     std::filesystem::rename(h.dir / "ready.tmp", path);
@@ -263,10 +195,7 @@ TEST_CASE("a file probe waits for a folder that the service makes later") {
   Harness h;
   const std::string folder = h.dir / "run/state";
   const std::string path = folder + "/ready";
-  auto probe = make_file_probe({path}, h.target, h.context, h.events());
-  SpawnRequest request;
-  REQUIRE_FALSE(probe->prepare(request));
-  probe->start();
+  auto probe = start_file_probe(h, path);
   h.settle();
   CHECK(probe->last_result() == "file " + path + ": does not exist yet");
   h.after(30ms, [&] { std::filesystem::create_directories(folder); });
@@ -280,10 +209,7 @@ TEST_CASE("a file probe keeps watching when its folder is removed and made again
   const std::string folder = h.dir / "state";
   const std::string path = folder + "/ready";
   std::filesystem::create_directory(folder);
-  auto probe = make_file_probe({path}, h.target, h.context, h.events());
-  SpawnRequest request;
-  REQUIRE_FALSE(probe->prepare(request));
-  probe->start();
+  auto probe = start_file_probe(h, path);
   h.after(10ms, [&] { std::filesystem::remove(folder); });
   h.after(40ms, [&] {
     std::filesystem::create_directory(folder);
@@ -296,10 +222,7 @@ TEST_CASE("a file probe keeps watching when its folder is removed and made again
 TEST_CASE("a file probe destroyed while it watches reports nothing") {
   Harness h;
   const std::string path = h.dir / "ready";
-  auto probe = make_file_probe({path}, h.target, h.context, h.events());
-  SpawnRequest request;
-  REQUIRE_FALSE(probe->prepare(request));
-  probe->start();
+  auto probe = start_file_probe(h, path);
   h.settle();
   probe.reset();
   write_file(path, "up\n");

@@ -12,22 +12,21 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "loop_helpers.hpp"
+
 using boost::asio::ip::tcp;
 using summon::runtime::port_accepts;
 using summon::runtime::port_in_use_message;
 using summon::runtime::port_owner;
+using summon::test::free_port;
+using summon::test::listen_on_v6_loopback;
+using summon::test::v4_loopback;
 
 namespace {
 
-// A listener on `address`, port chosen by the kernel.
-tcp::acceptor listen_on(boost::asio::io_context& io, const boost::asio::ip::address& address) {
-  return tcp::acceptor(io, tcp::endpoint(address, 0));
-}
-
-// A port nothing listens on: one the kernel just handed out and took back.
-int free_port(boost::asio::io_context& io) {
-  auto acceptor = listen_on(io, boost::asio::ip::address_v4::loopback());
-  return acceptor.local_endpoint().port();
+// A listener on 127.0.0.1, port chosen by the kernel.
+tcp::acceptor listen_on_v4_loopback(boost::asio::io_context& io) {
+  return tcp::acceptor(io, tcp::endpoint(v4_loopback, 0));
 }
 
 std::string own_comm() {
@@ -41,7 +40,7 @@ std::string own_comm() {
 
 TEST_CASE("port_accepts sees a listener on 127.0.0.1 by address and as localhost") {
   boost::asio::io_context io;
-  auto acceptor = listen_on(io, boost::asio::ip::address_v4::loopback());
+  auto acceptor = listen_on_v4_loopback(io);
   const int port = acceptor.local_endpoint().port();
   CHECK(port_accepts("127.0.0.1", port));
   CHECK(port_accepts("localhost", port));
@@ -49,16 +48,9 @@ TEST_CASE("port_accepts sees a listener on 127.0.0.1 by address and as localhost
 
 TEST_CASE("port_accepts sees a listener bound only to ::1 as localhost") {
   boost::asio::io_context io;
-  boost::system::error_code error;
-  tcp::acceptor acceptor(io);
-  acceptor.open(tcp::v6(), error);
-  if (!error) acceptor.bind(tcp::endpoint(boost::asio::ip::address_v6::loopback(), 0), error);
-  if (error) {
-    MESSAGE("no IPv6 loopback here: skipped");
-    return;
-  }
-  acceptor.listen();
-  const int port = acceptor.local_endpoint().port();
+  auto acceptor = listen_on_v6_loopback(io);
+  if (!acceptor) return;
+  const int port = acceptor->local_endpoint().port();
   CHECK(port_accepts("localhost", port));
   CHECK(port_accepts("::1", port));
 }
@@ -76,23 +68,16 @@ TEST_CASE("port_accepts does not resolve names other than localhost") {
 
 TEST_CASE("port_owner names this process for a listener it opened") {
   boost::asio::io_context io;
-  auto acceptor = listen_on(io, boost::asio::ip::address_v4::loopback());
+  auto acceptor = listen_on_v4_loopback(io);
   const int port = acceptor.local_endpoint().port();
   CHECK(port_owner(port) == fmt::format("pid {} ({})", ::getpid(), own_comm()));
 }
 
 TEST_CASE("port_owner finds an IPv6 listener through /proc/net/tcp6") {
   boost::asio::io_context io;
-  boost::system::error_code error;
-  tcp::acceptor acceptor(io);
-  acceptor.open(tcp::v6(), error);
-  if (!error) acceptor.bind(tcp::endpoint(boost::asio::ip::address_v6::loopback(), 0), error);
-  if (error) {
-    MESSAGE("no IPv6 loopback here: skipped");
-    return;
-  }
-  acceptor.listen();
-  const int port = acceptor.local_endpoint().port();
+  auto acceptor = listen_on_v6_loopback(io);
+  if (!acceptor) return;
+  const int port = acceptor->local_endpoint().port();
   CHECK(port_owner(port) == fmt::format("pid {} ({})", ::getpid(), own_comm()));
 }
 
@@ -111,7 +96,7 @@ TEST_CASE("port_owner is nullopt when nothing listens") {
 
 TEST_CASE("port_in_use_message names the owner when it can be found") {
   boost::asio::io_context io;
-  auto acceptor = listen_on(io, boost::asio::ip::address_v4::loopback());
+  auto acceptor = listen_on_v4_loopback(io);
   const int port = acceptor.local_endpoint().port();
   CHECK(port_in_use_message(port) ==
         fmt::format("port {} is already in use by pid {} ({})", port, ::getpid(), own_comm()));

@@ -1,0 +1,57 @@
+// What the network probes' attempts share: the text of an error, and a TCP
+// connect that tries each address of a host in turn.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+namespace summon::runtime {
+
+/// How an attempt's error reads in last_result(): "connection refused", or
+/// "no answer within 5s" when the step ran past `timeout`.
+std::string error_text(const boost::system::error_code& error, std::chrono::seconds timeout);
+
+/// "127.0.0.1:5432", "[::1]:5432".
+std::string endpoint_text(const boost::asio::ip::tcp::endpoint& endpoint);
+
+/// Connects a stream to host:port. A literal address is tried as it is;
+/// localhost as ::1, then 127.0.0.1; any other name is resolved, and its
+/// addresses are tried in order. Each connect gets `timeout`.
+class TcpConnect {
+ public:
+  using Endpoint = boost::asio::ip::tcp::endpoint;
+  /// With no error: the endpoint that accepted. Otherwise the error of the
+  /// last address tried and that address, or the name's error and nullopt.
+  using Done = std::function<void(const boost::system::error_code& error,
+                                  const std::optional<Endpoint>& endpoint)>;
+
+  TcpConnect(boost::asio::io_context& io, boost::beast::tcp_stream& stream,
+             std::chrono::seconds timeout);
+
+  /// Begins a connect; `done` is called once, from the loop, unless cancel()
+  /// comes first. `done` may hold what owns this object: its handlers keep it.
+  void start(const std::string& host, unsigned short port, Done done);
+  /// Stops the resolution or connect under way, for good, and closes the stream.
+  void cancel();
+
+ private:
+  void connect_next(Done done, const boost::system::error_code& failure,
+                    const std::optional<Endpoint>& failed);
+
+  boost::asio::ip::tcp::resolver resolver_;
+  boost::beast::tcp_stream& stream_;
+  std::chrono::seconds timeout_;
+  std::vector<Endpoint> endpoints_;  // this connect's, tried in order
+  std::size_t next_ = 0;
+  bool cancelled_ = false;
+};
+
+}  // namespace summon::runtime
