@@ -34,10 +34,7 @@ struct Credentials {
   std::vector<gid_t> groups;
 };
 
-std::string error_text(int error) {
-  std::string text = std::strerror(error);
-  return text;
-}
+std::string error_text(int error) { return std::strerror(error); }
 
 std::optional<std::string> lookup_user(const std::string& user, Credentials& out) {
   struct passwd entry;
