@@ -173,8 +173,7 @@ void ServiceProcess::start() {
 }
 
 void ServiceProcess::take_line(Stream stream, std::string_view line) {
-  tail_.emplace_back(line);
-  if (tail_.size() > ProcessRunner::tail_lines) tail_.pop_front();
+  tail_[lines_seen_++ % tail_.size()].assign(line);
   if (log_fd_ >= 0) {
     log_buffer_.append(line);
     log_buffer_.push_back('\n');
@@ -186,6 +185,14 @@ void ServiceProcess::take_line(Stream stream, std::string_view line) {
     else
       probe_->line(stream, strip_ansi(line));
   }
+}
+
+std::deque<std::string> ServiceProcess::tail() const {
+  std::deque<std::string> lines;
+  const std::size_t kept = std::min(lines_seen_, tail_.size());
+  for (std::size_t n = lines_seen_ - kept; n < lines_seen_; ++n)
+    lines.push_back(tail_[n % tail_.size()]);
+  return lines;
 }
 
 void ServiceProcess::drop_probe() {

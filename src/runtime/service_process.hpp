@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <array>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -32,7 +33,7 @@ class ServiceProcess {
 
   std::string last_probe_result() const { return probe_ ? probe_->last_result() : last_probe_; }
   std::optional<pid_t> pid() const { return pid_; }
-  const std::deque<std::string>& tail() const { return tail_; }
+  std::deque<std::string> tail() const;
   const config::EnvList& environment() const { return target_.environment; }
 
  private:
@@ -53,7 +54,10 @@ class ServiceProcess {
   std::unique_ptr<Probe> probe_;
   std::string last_probe_;  // what the probe saw last, kept once it is gone
   std::unique_ptr<OutputPump> out_, err_;
-  std::deque<std::string> tail_;
+  // The last lines, as a ring: on the log pump's path a line is copied into
+  // a string that keeps its capacity, not allocated anew.
+  std::array<std::string, ProcessRunner::tail_lines> tail_;
+  std::size_t lines_seen_ = 0;
   int log_fd_ = -1;
   std::string log_buffer_;
 
