@@ -1,5 +1,8 @@
-// Guardian: a forked child reading "+g PGID", "+p PID", "- ID" lines until EOF.
+// Guardian: a forked child reading "+g PGID", "+p PID", "--ID" and "+c PATH"
+// lines until EOF.
 #include "runtime/guardian.hpp"
+
+#include "runtime/cgroups.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -12,6 +15,7 @@
 #include <cstdlib>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace summon::runtime {
 
@@ -33,6 +37,7 @@ namespace {
   ::syscall(SYS_close_range, 4u, ~0U, 0);
 
   std::map<pid_t, bool> tracked;  // id → is a process group
+  std::vector<std::string> cgroups;
   std::string pending;
   char buffer[4096];
   for (;;) {
@@ -45,6 +50,10 @@ namespace {
       const std::string line = pending.substr(0, end);
       pending.erase(0, end + 1);
       if (line.size() < 3) continue;
+      if (line[0] == '+' && line[1] == 'c') {
+        cgroups.push_back(line.substr(2));
+        continue;
+      }
       const pid_t id = static_cast<pid_t>(std::atol(line.c_str() + 2));
       if (id <= 1) continue;
       if (line[0] == '+') tracked[id] = line[1] == 'g';
@@ -52,6 +61,7 @@ namespace {
     }
   }
   for (const auto& [id, group] : tracked) ::kill(group ? -id : id, SIGKILL);
+  for (const auto& path : cgroups) kill_and_remove(path);
   ::_exit(0);
 }
 
@@ -95,6 +105,13 @@ void Guardian::send(char kind, pid_t id) {
 }
 
 void Guardian::track_group(pid_t pgid) { send('g', pgid); }
+void Guardian::track_cgroup(const std::string& path) {
+  if (pipe_ < 0) return;
+  const std::string line = "+c" + path + "\n";
+  ssize_t wrote;
+  do wrote = ::write(pipe_, line.data(), line.size());
+  while (wrote < 0 && errno == EINTR);
+}
 void Guardian::track_process(pid_t pid) { send('p', pid); }
 void Guardian::untrack(pid_t id) { send('-', id); }
 

@@ -1,8 +1,11 @@
 // What survives summon's own SIGKILL: a small process that holds a pipe from
-// summon and, when it closes, kills every process group summon still had.
+// summon and, when it closes, kills every process group summon still had,
+// and the run's cgroup tree if it has one.
 #pragma once
 
 #include <sys/types.h>
+
+#include <string>
 
 namespace summon::runtime {
 
@@ -26,8 +29,13 @@ class Guardian {
   void track_group(pid_t pgid);
   /// Process `pid` alone (a `run` command, in summon's own group) likewise.
   void track_process(pid_t pid);
+  /// Cgroup folder `path`, this run's tree: killed whole and removed.
+  void track_cgroup(const std::string& path);
   /// It has ended: forget it (the number may be reused).
   void untrack(pid_t id);
+
+  /// The guardian's own pid (it is summon's child), or -1 without one.
+  pid_t pid() const { return pid_; }
 
  private:
   void send(char kind, pid_t id);

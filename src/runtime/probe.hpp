@@ -12,6 +12,7 @@
 
 #include "config/project_spec.hpp"
 #include "runtime/child_reaper.hpp"
+#include "runtime/guardian.hpp"
 #include "runtime/output_stream.hpp"
 #include "runtime/spawn.hpp"
 
@@ -30,6 +31,8 @@ struct ProbeContext {
   boost::asio::io_context& io;
   ChildReaper& reaper;      // exec probes' processes
   std::string runtime_dir;  // a private folder of this run, for notify sockets
+  std::string cgroup;       // where exec probes run; empty: summon's own cgroup
+  Guardian* guardian = nullptr;  // told of exec probes' process groups
 };
 
 /// How a probe reports. Both are called from the loop, never from inside a

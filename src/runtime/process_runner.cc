@@ -5,6 +5,16 @@
 
 namespace summon::runtime {
 
+namespace {
+
+std::string probe_cgroup(const RunnerSettings& settings) {
+  if (!settings.cgroups) return {};
+  const auto leaf = settings.cgroups->leaf("probes");
+  return leaf ? leaf->path() : std::string();
+}
+
+}  // namespace
+
 ProcessRunner::ProcessRunner(boost::asio::io_context& io, ChildReaper& reaper,
                              const config::ProjectSpec& project, RunnerSettings settings,
                              OutputListener& listener)
@@ -13,7 +23,8 @@ ProcessRunner::ProcessRunner(boost::asio::io_context& io, ChildReaper& reaper,
       project_(project),
       settings_(std::move(settings)),
       listener_(listener),
-      probe_context_{io, reaper, settings_.runtime_dir},
+      probe_context_{io, reaper, settings_.runtime_dir, probe_cgroup(settings_),
+                     settings_.guardian},
       services_(project.services.size()) {
   reaper_.set_on_reaped([this] { check_groups(); });
 }

@@ -17,6 +17,7 @@
 #include "engine/engine.hpp"
 #include "engine/runner.hpp"
 #include "runtime/child_reaper.hpp"
+#include "runtime/cgroups.hpp"
 #include "runtime/guardian.hpp"
 #include "runtime/output_listener.hpp"
 #include "runtime/probe.hpp"
@@ -32,6 +33,7 @@ struct RunnerSettings {
   std::string runtime_dir;          // a private folder for sockets
   std::optional<std::string> log_dir;  // `--log-dir`: each service's output also to DIR/NAME.log
   Guardian* guardian = nullptr;        // told of every process group, if there is one
+  const CgroupTree* cgroups = nullptr;  // a leaf per service, if the machine allows
 };
 
 class ProcessRunner : public engine::Runner {

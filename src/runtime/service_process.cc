@@ -110,6 +110,8 @@ void ServiceProcess::start() {
   request.environment = target_.environment;
   request.cwd = spec_.cwd;
   request.user = spec_.user;
+  if (runner_.settings_.cgroups) cgroup_ = runner_.settings_.cgroups->leaf("svc-" + spec_.name);
+  if (cgroup_) request.cgroup = cgroup_->path();
   if (spec_.ready) {
     ProbeEvents events;
     events.ready = [this, i] {
@@ -224,15 +226,20 @@ void ServiceProcess::stop(int signal) {
   }
   if (stop_signal_ == 0) stop_signal_ = signal;
   ::kill(-*pid_, signal);
-  signal_escaped(signal);
+  if (!cgroup_)
+    signal_escaped(signal);
+  else if (signal == SIGKILL)
+    cgroup_->kill();
+  else
+    cgroup_->signal_members(signal, *pid_);
   check_group();
   wait_for_empty_group();
 }
 
 void ServiceProcess::kill() { stop(SIGKILL); }
 
-// Adopted orphans that still carry this service's name in their environment
-// left its group; each may lead a group of its own (setsid).
+// Without a cgroup: adopted orphans that still carry this service's name in
+// their environment left its group; each may lead a group of its own (setsid).
 void ServiceProcess::signal_escaped(int signal) {
   for (pid_t pid : adopted_children(runner_.reaper_)) {
     if (!started_under(pid, runner_.project_.name, spec_.name)) continue;
@@ -246,6 +253,7 @@ void ServiceProcess::signal_escaped(int signal) {
 }
 
 bool ServiceProcess::anything_left() const {
+  if (cgroup_) return cgroup_->populated();
   if (pid_ && group_alive(*pid_)) return true;
   for (pid_t pid : escaped_)
     if (::kill(pid, 0) == 0 || group_alive(pid)) return true;

@@ -62,6 +62,7 @@ class ServiceProcess {
   std::string log_buffer_;
 
   std::optional<pid_t> pid_;  // the main process, and its group
+  std::optional<Cgroup> cgroup_;  // all its processes, where cgroups are at hand
   std::vector<pid_t> escaped_;  // descendants found outside the group at stop
   bool exited_ = false;
   int stop_signal_ = 0;       // the first stop signal summon sent; 0 before any

@@ -85,6 +85,7 @@ struct ChildSetup {
   std::vector<std::pair<int, int>> moves;  // {target, source}, all of them
   const char* cwd;
   const Credentials* credentials;
+  int cgroup_procs;  // the cgroup's cgroup.procs, open for writing; -1: none
 
   template <typename Launcher>
   error_code on_setup(Launcher& launcher, const bp::filesystem::path&, const char* const*) {
@@ -105,6 +106,7 @@ struct ChildSetup {
     ::sigprocmask(SIG_SETMASK, &empty, nullptr);
 
     if (request.own_session && ::setsid() < 0) return failed();
+    if (cgroup_procs >= 0 && ::write(cgroup_procs, "0", 1) < 0) return failed();
 
     // Park every source above the targets, then move each into place.
     int parked[64];
@@ -243,8 +245,13 @@ std::variant<pid_t, std::string> spawn(const SpawnRequest& request) {
   for (const auto& arg : request.argv) argv.push_back(arg.c_str());
   argv.push_back(nullptr);
 
+  const std::string procs = request.cgroup.empty() ? "" : request.cgroup + "/cgroup.procs";
+  FileDescriptor cgroup_procs(procs.empty() ? -1 : ::open(procs.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!procs.empty() && cgroup_procs.get() < 0)
+    return fmt::format("{}: {}", procs, error_text(errno));
+
   ChildSetup setup{request, moves, request.cwd.empty() ? nullptr : request.cwd.c_str(),
-                   switch_user ? &credentials : nullptr};
+                   switch_user ? &credentials : nullptr, cgroup_procs.get()};
   ReservedNumbers reserved(moves, null_fd.get());
 
   // The launcher tells the executor's context about the fork, and the child

@@ -33,6 +33,9 @@ struct SpawnRequest {
   /// summon's process group (a `run` command, which the terminal's Ctrl-C
   /// should reach).
   bool own_session = true;
+  /// A cgroup folder the child joins before exec, so that it and everything
+  /// it starts are members from the first instruction. Empty: summon's own.
+  std::string cgroup;
 };
 
 /// Starts the process. The child has default signal dispositions, an empty

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 
+#include "runtime/adopted.hpp"
 #include "runtime/spawn.hpp"
 
 namespace summon::runtime {
@@ -58,6 +59,8 @@ Stack::Stack(const config::ProjectSpec& project, const graph::DependencyGraph& g
   settings.runtime_dir = runtime_dir_;
   settings.log_dir = options_.log_dir;
   settings.guardian = &guardian_;
+  settings.cgroups = &cgroups_;
+  if (cgroups_.enabled()) guardian_.track_cgroup(cgroups_.path());
   runner_ = std::make_unique<ProcessRunner>(io_, reaper_, project, std::move(settings), listener);
   engine::Observer& self = *this;
   engine_ = std::make_unique<engine::Engine>(project, graph, std::move(selected), *runner_, clock_,
@@ -68,6 +71,10 @@ Stack::Stack(const config::ProjectSpec& project, const graph::DependencyGraph& g
 Stack::~Stack() {
   engine_.reset();
   runner_.reset();
+  // Orphans adopted by now descend from something summon started and have
+  // outlived it (a `run` command's background job, say): they go too.
+  for (pid_t pid : adopted_children(reaper_))
+    if (pid != guardian_.pid()) ::kill(pid, SIGKILL);
   std::error_code ignored;
   if (runtime_dir_ != "/tmp") std::filesystem::remove_all(runtime_dir_, ignored);
 }
@@ -127,6 +134,7 @@ void Stack::start_command() {
       config::run_environment(project_, config::process_environment(), options_.ports);
   request.stdin_fd = STDIN_FILENO;
   request.own_session = false;
+  if (auto leaf = cgroups_.leaf("run")) request.cgroup = leaf->path();
   auto spawned = spawn(request);
   if (auto* error = std::get_if<std::string>(&spawned)) {
     observer_.on_command_failed(*error);

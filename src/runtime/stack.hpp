@@ -21,6 +21,7 @@
 #include "graph/dependency_graph.hpp"
 #include "runtime/asio_clock.hpp"
 #include "runtime/child_reaper.hpp"
+#include "runtime/cgroups.hpp"
 #include "runtime/guardian.hpp"
 #include "runtime/output_listener.hpp"
 #include "runtime/process_runner.hpp"
@@ -84,6 +85,7 @@ class Stack : private engine::Observer {
   std::string runtime_dir_;
 
   Guardian guardian_;  // first: forked before the loop and its descriptors exist
+  CgroupTree cgroups_;  // emptied and removed after everything else has ended
   boost::asio::io_context io_;
   ChildReaper reaper_;
   AsioClock clock_;

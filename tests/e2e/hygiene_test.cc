@@ -303,4 +303,105 @@ TEST_CASE("an exec probe that hangs with a child of its own leaves no process be
   CHECK(survivors(record) == std::vector<std::string>{});
 }
 
+TEST_CASE("a service's exit is reported while a grandchild still holds its output, and reaped") {
+  Sandbox sandbox;
+  auto up = sandbox.up("hygiene_grandchild_holds_output.yaml");
+  auto reported = up.wait_for_line_if([](std::string_view line) {
+    return line.rfind("[summon] holder ", 0) == 0 && contains(std::string(line), "code 3");
+  });
+  auto record = sandbox.record();
+  INFO("record:\n" << record.text());
+  REQUIRE(reported);
+  auto start = record.find("holder", "start");
+  auto child = record.find("holder", "child");
+  auto exit = record.find("holder", "exit");
+  REQUIRE(start);
+  REQUIRE(child);
+  REQUIRE(exit);
+  const pid_t holder = std::stoi(start->args[0]);
+  const pid_t grandchild = std::stoi(child->args[0]);
+  // The pipe is still open: the grandchild lives (it ignores SIGTERM), yet
+  // the exit is known, and the process is gone from /proc (reaped, no zombie).
+  CHECK(alive(grandchild));
+  CHECK_FALSE(std::filesystem::exists("/proc/" + std::to_string(holder)));
+  MESSAGE("exit reported " << ms_since(exit->ns, reported->at)
+                           << " ms after the service exited, its grandchild still running");
+  up.send(SIGINT);
+  const auto& run = up.finish();
+  INFO(describe(run));
+  CHECK(survivors(record) == std::vector<std::string>{});
+}
+
+// Where summon has a cgroup tree (root, or a delegated cgroup v2), a descendant
+// that left its group is gone with the rest when summon is SIGKILLed; with
+// process groups alone it would survive (README: guarantees and their limits).
+TEST_CASE("summon killed with SIGKILL takes escaped descendants along, given cgroups") {
+  Sandbox sandbox;
+  auto up = sandbox.up("daemonizes.yaml");
+  REQUIRE(up.wait_for_line("[summon] ready: "));
+  auto record = sandbox.record();
+  INFO("record:\n" << record.text());
+  auto escaped = record.find("escaped", "start");
+  auto daemon = record.find("daemon", "start");
+  REQUIRE(escaped);
+  REQUIRE(daemon);
+  const pid_t escaped_pid = std::stoi(escaped->args[0]);
+  const auto tree = summon_cgroup_of(std::stoi(daemon->args[0]));
+  REQUIRE(tree.has_value() == cgroup_tree_expected());
+  if (!tree) {
+    MESSAGE("no cgroup tree here (SUMMON_NO_CGROUP, or none writable): case not covered");
+    up.send(SIGINT);
+    up.finish();
+    return;
+  }
+  up.send(SIGKILL);
+  auto killed_at = Clock::now();
+  CHECK(wait_gone(escaped_pid, 1000ms));
+  MESSAGE("escaped descendant gone " << ms(Clock::now() - killed_at)
+                                     << " ms after SIGKILL to summon");
+  up.finish();
+  CHECK(survivors(record) == std::vector<std::string>{});
+  // The guardian removes the tree once it is empty.
+  CHECK(wait_removed(*tree, 1000ms));
+}
+
+TEST_CASE("each service runs in a cgroup of its own, removed after teardown, given cgroups") {
+  Sandbox sandbox;
+  auto up = sandbox.up("simple.yaml");
+  REQUIRE(up.wait_for_line("[summon] ready: "));
+  auto record = sandbox.record();
+  INFO("record:\n" << record.text());
+  auto start = record.find("web", "start");
+  REQUIRE(start);
+  const auto tree = summon_cgroup_of(std::stoi(start->args[0]));
+  up.send(SIGINT);
+  const auto& run = up.finish();
+  INFO(describe(run));
+  CHECK(run.exit_code == 0);
+  REQUIRE(tree.has_value() == cgroup_tree_expected());
+  if (!tree) {
+    MESSAGE("no cgroup tree here (SUMMON_NO_CGROUP, or none writable): case not covered");
+    return;
+  }
+  CHECK(contains(*tree, "/summon." + std::to_string(up.pid())));
+  CHECK_FALSE(std::filesystem::exists(*tree));
+}
+
+// The job's parent shell has ended, so it is summon's (the subreaper's) child.
+TEST_CASE("what a `run` command leaves in the background ends with summon") {
+  Sandbox sandbox;
+  const auto& run = sandbox.run(
+      "simple.yaml", {"--", "sh", "-c",
+                      // Ends once the job has said "up", so the job has started by then.
+                      "(\"$SUMMON_TEST_SERVICE\" --name left --record \"$RECORD\" "
+                      "--ready log:up &) | head -n 1"});
+  INFO(describe(run));
+  auto record = sandbox.record();
+  INFO("record:\n" << record.text());
+  CHECK(run.exit_code == 0);
+  auto left = record.find("left", "start");
+  REQUIRE(left);
+  CHECK(wait_gone(std::stoi(left->args[0]), 1000ms));
+}
+
 }  // namespace summon::testing

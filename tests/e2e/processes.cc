@@ -2,11 +2,14 @@
 #include "processes.hpp"
 
 #include <poll.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
@@ -33,7 +36,72 @@ bool read_stat(const std::string& pid, ProcessState& out) {
   return static_cast<bool>(fields >> out.state >> parent >> out.pgid);
 }
 
+// Where the cgroup v2 hierarchy is mounted, from /proc/self/mountinfo.
+std::string cgroup2_mount() {
+  std::ifstream mounts("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(mounts, line)) {
+    auto separator = line.find(" - cgroup2 ");
+    if (separator == std::string::npos) continue;
+    std::istringstream fields(line.substr(0, separator));
+    std::string id, parent, device, root, mount_point;
+    fields >> id >> parent >> device >> root >> mount_point;
+    return mount_point;
+  }
+  return {};
+}
+
 }  // namespace
+
+std::optional<std::string> summon_cgroup_of(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cgroup");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("0::", 0) != 0) continue;
+    auto tree = line.find("/summon.");
+    if (tree == std::string::npos) return std::nullopt;
+    auto end = line.find('/', tree + 1);
+    return cgroup2_mount() + line.substr(3, (end == std::string::npos ? line.size() : end) - 3);
+  }
+  return std::nullopt;
+}
+
+bool cgroup_tree_expected() {
+  const char* opt_out = std::getenv("SUMMON_NO_CGROUP");
+  if (opt_out && *opt_out && std::string(opt_out) != "0") return false;
+  std::ifstream in("/proc/self/cgroup");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("0::", 0) != 0) continue;
+    const std::string own = cgroup2_mount() + (line == "0::/" ? "" : line.substr(3));
+    const std::string probe = own + "/summon-test." + std::to_string(::getpid());
+    if (::access((own + "/cgroup.procs").c_str(), W_OK) != 0 || ::mkdir(probe.c_str(), 0755) != 0)
+      return false;
+    ::rmdir(probe.c_str());
+    return true;
+  }
+  return false;
+}
+
+bool wait_removed(const std::string& path, std::chrono::milliseconds timeout) {
+  namespace fs = std::filesystem;
+  int fd = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  if (fd >= 0) ::inotify_add_watch(fd, fs::path(path).parent_path().c_str(), IN_DELETE);
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool removed;
+  while (!(removed = !fs::exists(path)) && std::chrono::steady_clock::now() < deadline) {
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline -
+                                                              std::chrono::steady_clock::now());
+    pollfd watch{fd, POLLIN, 0};
+    // Without inotify, look again every 10 ms.
+    ::poll(&watch, 1, fd >= 0 ? static_cast<int>(left.count()) : 10);
+    char events[4096];
+    while (fd >= 0 && ::read(fd, events, sizeof events) > 0) {
+    }
+  }
+  if (fd >= 0) ::close(fd);
+  return removed;
+}
 
 bool alive(pid_t pid) {
   ProcessState state;

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,17 @@ bool wait_gone(pid_t pid, std::chrono::milliseconds timeout);
 
 /// The pid in a pidfile, or 0 when there is none.
 pid_t read_pidfile(const std::string& path);
+
+/// The folder of the summon cgroup tree ("/sys/fs/cgroup/summon.123") that
+/// process `pid` runs in, if it runs in one.
+std::optional<std::string> summon_cgroup_of(pid_t pid);
+
+/// Whether summon should make a cgroup tree here: SUMMON_NO_CGROUP is unset and
+/// this process can make a folder in its own cgroup v2 folder, as summon will.
+bool cgroup_tree_expected();
+
+/// Waits up to `timeout` for `path` to be removed; true when it is gone.
+bool wait_removed(const std::string& path, std::chrono::milliseconds timeout);
 
 /// Every process the record names (a service's pid, its child, any member of its
 /// process group) that is still alive, as texts such as "web: pid 123 is alive".

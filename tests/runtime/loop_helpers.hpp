@@ -47,7 +47,7 @@ struct TempDir {
 // The loop and what a probe needs around it. Declared before any probe, so
 // that it outlives them.
 struct TestLoop {
-  TestLoop() : context{io, reaper, dir.path} {}
+  TestLoop() : context{io, reaper, dir.path, {}, nullptr} {}
 
   // Runs the loop until `done()` holds or `limit` passes; returns done().
   bool run_until(const std::function<bool()>& done,
