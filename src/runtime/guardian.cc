@@ -1,5 +1,5 @@
-// Guardian: a forked child reading "+g PGID", "+p PID", "--ID" and "+c PATH"
-// lines until EOF.
+// Guardian: a forked child reading "+g PGID", "+p PID", "--ID", "+c PATH" and
+// "+d PATH" lines until EOF.
 #include "runtime/guardian.hpp"
 
 #include "runtime/cgroups.hpp"
@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -38,6 +39,7 @@ namespace {
 
   std::map<pid_t, bool> tracked;  // id → is a process group
   std::vector<std::string> cgroups;
+  std::vector<std::string> folders;
   std::string pending;
   char buffer[4096];
   for (;;) {
@@ -50,8 +52,8 @@ namespace {
       const std::string line = pending.substr(0, end);
       pending.erase(0, end + 1);
       if (line.size() < 3) continue;
-      if (line[0] == '+' && line[1] == 'c') {
-        cgroups.push_back(line.substr(2));
+      if (line[0] == '+' && (line[1] == 'c' || line[1] == 'd')) {
+        (line[1] == 'c' ? cgroups : folders).push_back(line.substr(2));
         continue;
       }
       const pid_t id = static_cast<pid_t>(std::atol(line.c_str() + 2));
@@ -62,6 +64,8 @@ namespace {
   }
   for (const auto& [id, group] : tracked) ::kill(group ? -id : id, SIGKILL);
   for (const auto& path : cgroups) kill_and_remove(path);
+  std::error_code ignored;
+  for (const auto& path : folders) std::filesystem::remove_all(path, ignored);
   ::_exit(0);
 }
 
@@ -105,9 +109,12 @@ void Guardian::send(char kind, pid_t id) {
 }
 
 void Guardian::track_group(pid_t pgid) { send('g', pgid); }
-void Guardian::track_cgroup(const std::string& path) {
+void Guardian::track_cgroup(const std::string& path) { send_path('c', path); }
+void Guardian::track_folder(const std::string& path) { send_path('d', path); }
+
+void Guardian::send_path(char kind, const std::string& path) {
   if (pipe_ < 0) return;
-  const std::string line = "+c" + path + "\n";
+  const std::string line = std::string("+") + kind + path + "\n";
   ssize_t wrote;
   do wrote = ::write(pipe_, line.data(), line.size());
   while (wrote < 0 && errno == EINTR);

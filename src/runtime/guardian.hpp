@@ -1,6 +1,6 @@
 // What survives summon's own SIGKILL: a small process that holds a pipe from
 // summon and, when it closes, kills every process group summon still had,
-// and the run's cgroup tree if it has one.
+// and the run's cgroup tree if it has one; then it removes the run's folders.
 #pragma once
 
 #include <sys/types.h>
@@ -31,6 +31,8 @@ class Guardian {
   void track_process(pid_t pid);
   /// Cgroup folder `path`, this run's tree: killed whole and removed.
   void track_cgroup(const std::string& path);
+  /// Folder `path`, this run's runtime folder: removed.
+  void track_folder(const std::string& path);
   /// It has ended: forget it (the number may be reused).
   void untrack(pid_t id);
 
@@ -39,6 +41,7 @@ class Guardian {
 
  private:
   void send(char kind, pid_t id);
+  void send_path(char kind, const std::string& path);
 
   pid_t pid_ = -1;
   int pipe_ = -1;  // the write end

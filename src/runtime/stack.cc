@@ -61,6 +61,7 @@ Stack::Stack(const config::ProjectSpec& project, const graph::DependencyGraph& g
   settings.guardian = &guardian_;
   settings.cgroups = &cgroups_;
   if (cgroups_.enabled()) guardian_.track_cgroup(cgroups_.path());
+  if (runtime_dir_ != "/tmp") guardian_.track_folder(runtime_dir_);
   runner_ = std::make_unique<ProcessRunner>(io_, reaper_, project, std::move(settings), listener);
   engine::Observer& self = *this;
   engine_ = std::make_unique<engine::Engine>(project, graph, std::move(selected), *runner_, clock_,
