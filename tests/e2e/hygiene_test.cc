@@ -339,6 +339,8 @@ TEST_CASE("summon killed with SIGKILL takes escaped descendants along, given cgr
   Sandbox sandbox;
   auto up = sandbox.up("daemonizes.yaml");
   REQUIRE(up.wait_for_line("[summon] ready: "));
+  // Ready comes from the escaped one; the daemon may record its start later.
+  REQUIRE(wait_for_event(sandbox, "daemon", "start", 5000ms));
   auto record = sandbox.record();
   INFO("record:\n" << record.text());
   auto escaped = record.find("escaped", "start");
