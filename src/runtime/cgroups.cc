@@ -128,9 +128,17 @@ CgroupTree::CgroupTree() {
   const std::string own = own_cgroup_folder();
   // Moving a child into a leaf takes write access to the common ancestor.
   if (own.empty() || ::access((own + "/cgroup.procs").c_str(), W_OK) != 0) return;
-  const std::string path = own + "/summon." + std::to_string(::getpid());
-  if (::mkdir(path.c_str(), 0755) != 0) return;
-  path_ = path;
+  // summon.PID; a second run in the same process (the library) takes
+  // summon.PID.2, and so on.
+  const std::string base = own + "/summon." + std::to_string(::getpid());
+  for (int n = 1; n <= 1000; ++n) {
+    const std::string path = n == 1 ? base : base + "." + std::to_string(n);
+    if (::mkdir(path.c_str(), 0755) == 0) {
+      path_ = path;
+      return;
+    }
+    if (errno != EEXIST) return;
+  }
 }
 
 CgroupTree::~CgroupTree() {
