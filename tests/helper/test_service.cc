@@ -48,6 +48,8 @@ Plays a service: starts, becomes ready, runs until its stop signal.
   --lines N              print N lines "line 1".."line N" on stdout at start
   --long-line N          print one line of N 'x' characters on stdout at start
   --no-newline TEXT      print TEXT on stdout without a final newline at start
+  --flood BYTES          write BYTES of 100-byte lines on stdout at start, as fast as it can,
+                         then record "flooded BYTES NS LONGEST_WRITE_NS"
   --child                fork a child in the same process group that waits until a signal
                          kills it, as `sleep` would
   --stubborn-child       the same, but the child ignores stop signals: only SIGKILL ends it
@@ -85,6 +87,7 @@ struct Options {
   long lines = 0;
   long long_line = 0;
   std::optional<std::string> no_newline;
+  long flood = 0;
   bool child = false;
   bool stubborn_child = false;
 };
@@ -201,6 +204,8 @@ Options parse(int argc, char** argv) {
       options.prints.emplace_back(STDERR_FILENO, take());
     } else if (arg == "--lines") {
       options.lines = parse_number(arg, take(), 0, 1'000'000'000);
+    } else if (arg == "--flood") {
+      options.flood = parse_number(arg, take(), 0, 1L << 40);
     } else if (arg == "--long-line") {
       options.long_line = parse_number(arg, take(), 0, 1'000'000'000);
     } else if (arg == "--no-newline") {
@@ -278,6 +283,7 @@ class Service {
   void install_signals();
   void start_child();
   void print_at_start();
+  void flood();
   void notify(std::string_view message);
   void become_ready();
   void listen_inet(int family, int port, bool http);
@@ -375,6 +381,29 @@ void Service::print_at_start() {
     write_all(STDOUT_FILENO, line);
   }
   if (options_.no_newline) write_all(STDOUT_FILENO, *options_.no_newline);
+  if (options_.flood > 0) flood();
+}
+
+// 100-byte lines in 64 KiB writes; the longest write is the longest time the
+// reader (summon) kept this writer blocked.
+void Service::flood() {
+  std::string chunk;
+  for (int n = 0; chunk.size() + 100 <= 65536; ++n) {
+    std::string line = options_.name + " " + std::to_string(n) + " ";
+    line.resize(99, 'x');
+    chunk += line + "\n";
+  }
+  const auto began = now_ns();
+  std::int64_t longest = 0;
+  for (long left = options_.flood; left > 0;) {
+    const auto size = static_cast<std::size_t>(std::min<long>(left, static_cast<long>(chunk.size())));
+    const auto before = now_ns();
+    write_all(STDOUT_FILENO, std::string_view(chunk).substr(0, size));
+    longest = std::max(longest, now_ns() - before);
+    left -= static_cast<long>(size);
+  }
+  record("flooded " + std::to_string(options_.flood) + " " + std::to_string(now_ns() - began) +
+         " " + std::to_string(longest));
 }
 
 void Service::notify(std::string_view message) {
