@@ -131,7 +131,8 @@ TEST_CASE("every probe kind at once: all ready together, names padded to one wid
   std::size_t last_started = 0, first_ready = lines.size();
   for (std::size_t n = 0; n < lines.size(); ++n) {
     if (lines[n].text.find(" started (pid ") != std::string::npos) last_started = n;
-    if (lines[n].text.find(" ready in ") != std::string::npos) first_ready = std::min(first_ready, n);
+    if (lines[n].text.find(" ready in ") != std::string::npos)
+      first_ready = std::min(first_ready, n);
   }
   CHECK(last_started < first_ready);
   for (const char* service : {"tcp", "http", "http_body", "exec", "log", "log_stderr", "file",
