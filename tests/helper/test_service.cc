@@ -395,8 +395,9 @@ void Service::flood() {
   }
   const auto began = now_ns();
   std::int64_t longest = 0;
+  const long chunk_size = static_cast<long>(chunk.size());
   for (long left = options_.flood; left > 0;) {
-    const auto size = static_cast<std::size_t>(std::min<long>(left, static_cast<long>(chunk.size())));
+    const auto size = static_cast<std::size_t>(std::min(left, chunk_size));
     const auto before = now_ns();
     write_all(STDOUT_FILENO, std::string_view(chunk).substr(0, size));
     longest = std::max(longest, now_ns() - before);
