@@ -66,27 +66,26 @@ Printer::Printer(const config::ProjectSpec& project,
                  const std::vector<graph::ServiceIndex>& selected, PrintOptions options)
     : project_(project),
       options_(options),
-      colors_(project.services.size()),
+      prefixes_(project.services.size()),
       ended_(project.services.size(), false) {
-  for (auto i : selected) width_ = std::max(width_, project.services[i].name.size());
-  for (std::size_t i = 0; i < colors_.size(); ++i)
-    colors_[i] = palette[i % (sizeof palette / sizeof *palette)];
+  std::size_t width = 0;
+  for (auto i : selected) width = std::max(width, project.services[i].name.size());
+  for (std::size_t i = 0; i < prefixes_.size(); ++i) {
+    const auto& name = project.services[i].name;
+    auto& prefix = prefixes_[i];
+    if (options_.color) prefix += palette[i % (sizeof palette / sizeof *palette)];
+    prefix += name;
+    prefix.append(width > name.size() ? width - name.size() : 0, ' ');
+    prefix += " | ";
+    if (options_.color) prefix += reset;
+  }
 }
 
 Printer::~Printer() { flush(); }
 
-void Printer::prefix(graph::ServiceIndex i, std::string& out) const {
-  const auto& name = project_.services[i].name;
-  if (options_.color) out += colors_[i];
-  out += name;
-  out.append(width_ > name.size() ? width_ - name.size() : 0, ' ');
-  out += " | ";
-  if (options_.color) out += reset;
-}
-
 void Printer::on_line(graph::ServiceIndex i, runtime::Stream, std::string_view line) {
   if (options_.quiet) return;
-  prefix(i, buffer_);
+  buffer_ += prefixes_[i];
   if (options_.color) {
     append_for_terminal(buffer_, line);
     if (line.find('\x1b') != std::string_view::npos) buffer_ += reset;  // no colour bleeds on

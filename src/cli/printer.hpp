@@ -46,13 +46,13 @@ class Printer : public runtime::StackObserver, public runtime::OutputListener {
 
  private:
   void own_line(const std::string& text);
-  void prefix(graph::ServiceIndex i, std::string& out) const;
   void print_failure();
 
   const config::ProjectSpec& project_;
   PrintOptions options_;
-  std::size_t width_ = 0;
-  std::vector<std::string> colors_;  // by service index
+  // By service index: "NAME | " padded to one width, coloured on a terminal;
+  // made once, as every line of output starts with one.
+  std::vector<std::string> prefixes_;
   std::vector<bool> ended_;          // by service index: its end (completed, failed) was told
   const runtime::Stack* stack_ = nullptr;
   std::string buffer_;
