@@ -15,11 +15,6 @@ namespace summon::runtime {
 
 namespace {
 constexpr std::size_t chunk_size = 64 * 1024;
-// A service that fills a whole chunk writes faster than one read a wakeup
-// drains: its pipe and reads grow to this, so it blocks less often and summon
-// wakes less often. Only such services: a user's pipes share a kernel quota.
-constexpr int busy_pipe_size = 1024 * 1024;
-constexpr std::size_t busy_chunk_size = 256 * 1024;
 }
 
 struct OutputPump::State {
@@ -36,11 +31,6 @@ struct OutputPump::State {
   void take(std::string_view chunk) {
     splitter.feed(chunk, on_line);
     if (on_chunk) on_chunk();
-    if (chunk.size() == buffer.size() && buffer.size() < busy_chunk_size) grow();
-  }
-  void grow() {
-    ::fcntl(pipe.native_handle(), F_SETPIPE_SZ, busy_pipe_size);
-    buffer.resize(busy_chunk_size);
   }
   void end() {
     if (ended) return;
