@@ -83,16 +83,28 @@ Printer::Printer(const config::ProjectSpec& project,
 
 Printer::~Printer() { flush(); }
 
-void Printer::on_line(graph::ServiceIndex i, runtime::Stream, std::string_view line) {
+void Printer::on_lines(graph::ServiceIndex i, runtime::Stream,
+                       std::span<const std::string_view> lines) {
   if (options_.quiet) return;
-  buffer_ += prefixes_[i];
-  if (options_.color) {
-    append_for_terminal(buffer_, line);
-    if (line.find('\x1b') != std::string_view::npos) buffer_ += reset;  // no colour bleeds on
+  const std::string& prefix = prefixes_[i];
+  if (!options_.color) {
+    // The hot path under a flood of output: one reservation, then copies.
+    std::size_t size = buffer_.size() + lines.size() * (prefix.size() + 1);
+    for (auto line : lines) size += line.size();
+    buffer_.reserve(size);
+    for (auto line : lines) {
+      buffer_.append(prefix);
+      buffer_.append(line);
+      buffer_.push_back('\n');
+    }
   } else {
-    buffer_.append(line);
+    for (auto line : lines) {
+      buffer_ += prefix;
+      append_for_terminal(buffer_, line);
+      if (line.find('\x1b') != std::string_view::npos) buffer_ += reset;  // no colour bleeds on
+      buffer_.push_back('\n');
+    }
   }
-  buffer_.push_back('\n');
   if (buffer_.size() >= flush_at) flush();
 }
 

@@ -32,7 +32,8 @@ class Printer : public runtime::StackObserver, public runtime::OutputListener {
   void attach(const runtime::Stack& stack) { stack_ = &stack; }
 
   // OutputListener
-  void on_line(graph::ServiceIndex i, runtime::Stream stream, std::string_view line) override;
+  void on_lines(graph::ServiceIndex i, runtime::Stream stream,
+                std::span<const std::string_view> lines) override;
   void on_status(graph::ServiceIndex i, std::string_view text) override;
   void flush() override;
 

@@ -59,6 +59,9 @@ std::size_t drain(std::string_view line, bool complete, const LineSplitter::Emit
 }  // namespace
 
 void LineSplitter::feed(std::string_view chunk, const Emit& emit) {
+  // What the last call emitted from its own buffers may go now.
+  joined_.clear();
+  retired_.clear();
   while (!chunk.empty()) {
     const std::size_t newline = chunk.find('\n');
     const bool complete = newline != std::string_view::npos;
@@ -66,16 +69,20 @@ void LineSplitter::feed(std::string_view chunk, const Emit& emit) {
     if (partial_.empty()) {
       // Common case: whole lines inside one chunk go out without a copy.
       const std::size_t used = drain(segment, complete, emit);
-      if (!complete) partial_.assign(segment.substr(used));
+      if (!complete) partial_.assign(segment.begin() + used, segment.end());
     } else {
       // The buffer holds under max_line + 2 bytes before this append, and each
-      // cut erases at least max_line - 3 of them, so the copying stays linear.
-      partial_.append(segment);
-      const std::size_t used = drain(partial_, complete, emit);
+      // cut drops at least max_line - 3 of them, so the copying stays linear.
+      partial_.insert(partial_.end(), segment.begin(), segment.end());
+      const std::size_t used = drain({partial_.data(), partial_.size()}, complete, emit);
       if (complete) {
+        // At most once per call: after it the open line is empty.
+        joined_.swap(partial_);
         partial_.clear();
-      } else {
-        partial_.erase(0, used);
+      } else if (used > 0) {
+        retired_.push_back(std::move(partial_));
+        const auto& emitted = retired_.back();
+        partial_.assign(emitted.begin() + static_cast<std::ptrdiff_t>(used), emitted.end());
       }
     }
     chunk.remove_prefix(complete ? newline + 1 : chunk.size());
@@ -83,8 +90,11 @@ void LineSplitter::feed(std::string_view chunk, const Emit& emit) {
 }
 
 void LineSplitter::finish(const Emit& emit) {
+  joined_.clear();
+  retired_.clear();
   if (partial_.empty()) return;
-  drain(partial_, true, emit);
+  drain({partial_.data(), partial_.size()}, true, emit);
+  joined_.swap(partial_);
   partial_.clear();
 }
 

@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace summon::runtime {
 
@@ -21,8 +22,10 @@ class LineSplitter {
  public:
   static constexpr std::size_t max_line = 64 * 1024;
 
-  /// Called once per line or piece. The view is valid only during the call,
-  /// and the callback must not call back into the same splitter.
+  /// Called once per line or piece. The view stays valid until the next
+  /// feed() or finish() (or as long as the chunk it came from, if shorter), so
+  /// a caller may collect a chunk's lines and handle them together. The
+  /// callback must not call back into the same splitter.
   using Emit = std::function<void(std::string_view line)>;
 
   /// Emits every line (or piece of a long line) that `chunk` completes, in order.
@@ -34,7 +37,13 @@ class LineSplitter {
   void finish(const Emit& emit);
 
  private:
-  std::string partial_;
+  // The open line. Vectors, not strings: their bytes stay put when moved or
+  // swapped (no small-string buffer), so emitted views stay valid.
+  std::vector<char> partial_;
+  // The line completed from partial_ in this call, kept until the next one.
+  std::vector<char> joined_;
+  // Buffers whose pieces were emitted while their line was still open.
+  std::vector<std::vector<char>> retired_;
 };
 
 }  // namespace summon::runtime

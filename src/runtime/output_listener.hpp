@@ -2,6 +2,7 @@
 // keeps it.
 #pragma once
 
+#include <span>
 #include <string_view>
 
 #include "graph/dependency_graph.hpp"
@@ -12,11 +13,13 @@ namespace summon::runtime {
 class OutputListener {
  public:
   virtual ~OutputListener() = default;
-  /// One line of service i's output, as it wrote it (ANSI codes and all).
-  virtual void on_line(graph::ServiceIndex i, Stream stream, std::string_view line) = 0;
+  /// Lines of service i's output, as it wrote them (ANSI codes and all), in
+  /// order: all that one read of its pipe completed.
+  virtual void on_lines(graph::ServiceIndex i, Stream stream,
+                        std::span<const std::string_view> lines) = 0;
   /// What service i says of itself (notify's `STATUS=`).
   virtual void on_status(graph::ServiceIndex i, std::string_view text) = 0;
-  /// A chunk of output has been handed over line by line: a good moment to flush.
+  /// A chunk of output has been handed over: a good moment to flush.
   virtual void flush() {}
 };
 

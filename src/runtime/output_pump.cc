@@ -23,28 +23,35 @@ struct OutputPump::State {
   boost::asio::posix::stream_descriptor pipe;
   std::vector<char> buffer;
   LineSplitter splitter;
-  OnLine on_line;
+  std::vector<std::string_view> lines;  // the current chunk's, reused
+  OnLines on_lines;
   std::function<void()> on_chunk;
   bool ended = false;
   bool stopped = false;
 
   void take(std::string_view chunk) {
-    splitter.feed(chunk, on_line);
-    if (on_chunk) on_chunk();
+    lines.clear();
+    splitter.feed(chunk, [this](std::string_view line) { lines.push_back(line); });
+    hand_over();
   }
   void end() {
     if (ended) return;
     ended = true;
-    splitter.finish(on_line);
+    lines.clear();
+    splitter.finish([this](std::string_view line) { lines.push_back(line); });
+    hand_over();
+  }
+  void hand_over() {
+    if (!lines.empty()) on_lines(lines);
     if (on_chunk) on_chunk();
   }
 };
 
-OutputPump::OutputPump(boost::asio::io_context& io, int fd, OnLine on_line,
+OutputPump::OutputPump(boost::asio::io_context& io, int fd, OnLines on_lines,
                        std::function<void()> on_chunk)
     : state_(std::make_shared<State>(io, fd)) {
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-  state_->on_line = std::move(on_line);
+  state_->on_lines = std::move(on_lines);
   state_->on_chunk = std::move(on_chunk);
 }
 

@@ -3,23 +3,27 @@
 
 #include <functional>
 #include <memory>
+#include <span>
 #include <string_view>
 
 #include <boost/asio/io_context.hpp>
 
 namespace summon::runtime {
 
-/// Reads a pipe in chunks of up to 64 KiB as data comes, and hands each line
-/// (LineSplitter's rules: long lines in pieces, a last line without newline
-/// still given at the end) to `on_line`, then calls `on_chunk` once per chunk
-/// read, so that a listener can flush once per chunk rather than per line.
+/// Reads a pipe in chunks of up to 64 KiB as data comes, and hands the lines
+/// each chunk completes (LineSplitter's rules: long lines in pieces, a last
+/// line without newline still given at the end) to `on_lines` together, so
+/// that per-line work stays small under a flood of output, then calls
+/// `on_chunk`, a good moment to flush.
 /// Never blocks; destruction closes the pipe and nothing is called after.
 class OutputPump {
  public:
-  using OnLine = std::function<void(std::string_view line)>;
+  /// The views are valid during the call only.
+  using OnLines = std::function<void(std::span<const std::string_view> lines)>;
 
   /// Takes ownership of `fd`, the read end of the pipe.
-  OutputPump(boost::asio::io_context& io, int fd, OnLine on_line, std::function<void()> on_chunk);
+  OutputPump(boost::asio::io_context& io, int fd, OnLines on_lines,
+             std::function<void()> on_chunk);
   ~OutputPump();
   OutputPump(const OutputPump&) = delete;
   OutputPump& operator=(const OutputPump&) = delete;

@@ -163,9 +163,9 @@ void ServiceProcess::start() {
     runner_.listener_.flush();
   };
   out_ = std::make_unique<OutputPump>(
-      runner_.io_, out[0], [this](std::string_view line) { take_line(Stream::out, line); }, flush);
+      runner_.io_, out[0], [this](Lines lines) { take_lines(Stream::out, lines); }, flush);
   err_ = std::make_unique<OutputPump>(
-      runner_.io_, err[0], [this](std::string_view line) { take_line(Stream::err, line); }, flush);
+      runner_.io_, err[0], [this](Lines lines) { take_lines(Stream::err, lines); }, flush);
   out_->start();
   err_->start();
   // Told at once (the engine handles it right after this call), so that the
@@ -174,14 +174,20 @@ void ServiceProcess::start() {
   if (probe_) probe_->start();
 }
 
-void ServiceProcess::take_line(Stream stream, std::string_view line) {
-  tail_[lines_seen_++ % tail_.size()].assign(line);
+void ServiceProcess::take_lines(Stream stream, Lines lines) {
+  // Only the last ones can end up in the tail.
+  const std::size_t skipped = lines.size() > tail_.size() ? lines.size() - tail_.size() : 0;
+  lines_seen_ += skipped;
+  for (auto line : lines.subspan(skipped)) tail_[lines_seen_++ % tail_.size()].assign(line);
   if (log_fd_ >= 0) {
-    log_buffer_.append(line);
-    log_buffer_.push_back('\n');
+    for (auto line : lines) {
+      log_buffer_.append(line);
+      log_buffer_.push_back('\n');
+    }
   }
-  runner_.listener_.on_line(index_, stream, line);
-  if (probe_) {
+  runner_.listener_.on_lines(index_, stream, lines);
+  if (!probe_) return;
+  for (auto line : lines) {
     if (line.find('\x1b') == std::string_view::npos)
       probe_->line(stream, line);
     else

@@ -7,6 +7,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
 #include <boost/asio/steady_timer.hpp>
@@ -40,7 +41,8 @@ class ServiceProcess {
   void report(std::function<void(engine::Engine&)> call);
   std::optional<std::string> port_taken() const;
   void open_log();
-  void take_line(Stream stream, std::string_view line);
+  using Lines = std::span<const std::string_view>;
+  void take_lines(Stream stream, Lines lines);
   void exited(int wait_status);
   void drop_probe();
   void wait_for_empty_group();

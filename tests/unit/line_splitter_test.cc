@@ -32,7 +32,42 @@ std::vector<std::string> split_bytewise(std::string_view text) {
 
 using Lines = std::vector<std::string>;
 
+// The same, but reads the views only after each call has returned, as the
+// output pump does with a chunk's lines.
+Lines split_read_late(const std::vector<std::string_view>& chunks) {
+  LineSplitter splitter;
+  Lines lines;
+  std::vector<std::string_view> views;
+  const auto collect = [&](std::string_view line) { views.push_back(line); };
+  const auto read_views = [&] {
+    for (auto view : views) lines.emplace_back(view);
+    views.clear();
+  };
+  for (std::string_view chunk : chunks) {
+    splitter.feed(chunk, collect);
+    read_views();
+  }
+  splitter.finish(collect);
+  read_views();
+  return lines;
+}
+
 }  // namespace
+
+TEST_CASE("lines stay valid until the next call, whichever buffer they came from") {
+  const std::string long_line(max_line * 2 + 10, 'y');
+  const std::string long_text = "ab" + long_line + "\nshort\n" + long_line + "\n";
+  std::vector<std::vector<std::string_view>> cases = {
+      {"he", "llo\nbye\nx", "y\n", "z"},                // short open lines
+      {"a\r", "\nb\r\n", "c"},                          // CRLF split between chunks
+  };
+  // A long open line, fed in pieces: its cut pieces come from the open buffer.
+  std::vector<std::string_view> pieces;
+  for (std::size_t at = 0; at < long_text.size(); at += 5000)
+    pieces.push_back(std::string_view(long_text).substr(at, 5000));
+  cases.push_back(pieces);
+  for (const auto& chunks : cases) CHECK(split_read_late(chunks) == split(chunks));
+}
 
 TEST_CASE("complete lines in one chunk are emitted without their newline") {
   CHECK(split({"one\ntwo\n"}) == Lines{"one", "two"});

@@ -1,0 +1,206 @@
+"""B5: how long a deep graph takes to stop, against the sum of its stop times."""
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+
+import benchlib
+
+TITLE = "Teardown"
+GOAL = ("100 services in 10 layers of 10, each taking 100 ms to exit after SIGTERM; "
+        "summon stops them in reverse order, so no teardown can beat 10 × 100 ms. "
+        "**Goal: from Ctrl-C to summon's exit within 5% of that limit.**")
+
+STOP_MS = 100
+SLACK = 0.05
+
+
+def name(layer, column):
+    return f"s{layer}_{column}"
+
+
+def parents(layer, column, width):
+    """Two neighbours in the layer above, so every chain is as deep as the graph."""
+    if layer == 0:
+        return []
+    return sorted({name(layer - 1, (column + d) % width) for d in (0, 1)})
+
+
+def fixture(service, record, depth, width):
+    lines = ["services:"]
+    for layer in range(depth):
+        for column in range(width):
+            me = name(layer, column)
+            command = [service, "--name", me, "--ready", "log:up", "--on-term",
+                       f"delay:{STOP_MS}", "--record", record]
+            lines.append(f"  {me}:")
+            lines.append(f"    command: {json.dumps(command)}")
+            lines.append("    ready: {log: up}")
+            deps = parents(layer, column, width)
+            if deps:
+                lines.append(f"    depends_on: [{', '.join(deps)}]")
+    return "\n".join(lines) + "\n"
+
+
+class Up:
+    """One `summon up`: its output read by a thread to the end (a pipe left
+    unread would block summon), the moments of its ready and stopped lines,
+    and its exit."""
+
+    def __init__(self, ctx, path, marker):
+        self.marker = marker
+        self.lines = []
+        self.ready_at = self.stopped_at = self.interrupted_at = self.exited_at = None
+        self.ready = threading.Event()
+        self.done = threading.Event()
+        self.process = benchlib.start([ctx.summon, "up", "--no-color", path],
+                                      env=benchlib.env_with(), stdout=subprocess.PIPE,
+                                      stderr=subprocess.STDOUT)
+        self.reader = threading.Thread(target=self.read, daemon=True)
+        self.reader.start()
+
+    def read(self):
+        try:
+            for line in self.process.stdout:
+                now = time.monotonic()
+                if line.startswith("[summon] ready: "):
+                    self.ready_at = now
+                    self.ready.set()
+                elif line.rstrip("\n") == "[summon] stopped":
+                    self.stopped_at = now
+                self.lines.append(line)
+        finally:
+            self.ready.set()
+            self.done.set()
+
+    def tail(self, count=20):
+        return "".join(self.lines[-count:])
+
+    def wait_ready(self, timeout):
+        self.ready.wait(timeout)
+        if self.ready_at is None:
+            raise RuntimeError(f"summon was not ready within {timeout} s:\n{self.tail()}")
+        return self.ready_at - self.process.began
+
+    def interrupt(self):
+        self.interrupted_at = time.monotonic()
+        self.process.send_signal(signal.SIGINT)
+
+    def wait_exit(self, timeout):
+        """Waits for summon to exit and measures it (see benchlib.finish)."""
+        killer = threading.Timer(timeout, self.process.kill)
+        killer.start()
+        os.waitid(os.P_PID, self.process.pid, os.WEXITED | os.WNOWAIT)
+        killer.cancel()
+        self.exited_at = time.monotonic()
+        self.done.wait(10)
+        timed = benchlib.finish(self.process)
+        if timed.code != 0:
+            raise RuntimeError(f"summon up exited {timed.code}:\n{self.tail()}")
+        if self.stopped_at is None:
+            raise RuntimeError(f"summon up printed no '[summon] stopped':\n{self.tail()}")
+        return timed
+
+    def close(self):
+        """Ends whatever is left: summon itself, then every process of the run."""
+        if self.process.returncode is None:
+            self.process.kill()
+            self.process.wait()
+        left = wait_gone(self.marker, 2.0)
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        return left
+
+
+def marked(marker):
+    """Live processes whose command line holds marker (the run's folder)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                command = f.read().decode(errors="replace")
+            with open(f"/proc/{entry}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if marker in command and state != "Z":
+            found.append(int(entry))
+    return found
+
+
+def wait_gone(marker, seconds):
+    """The run's processes still there after seconds (the guardian may take a moment)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        left = marked(marker)
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.05)
+
+
+def events(record, count):
+    """The first stop signal and the last exit of the services (CLOCK_MONOTONIC
+    seconds, the clock of time.monotonic()), once every service got its stop
+    signal and exited."""
+    seen = {}
+    for line in open(record):
+        fields = line.split()
+        seen.setdefault(fields[1], {})[fields[0]] = int(fields[-1]) / 1e9
+    for event in ("start", "term", "exit"):
+        if len(seen.get(event, ())) != count:
+            raise RuntimeError(f"{len(seen.get(event, ()))} of {count} services recorded "
+                               f"'{event}'")
+    return min(seen["term"].values()), max(seen["exit"].values())
+
+
+def once(ctx, depth, width, index):
+    folder = ctx.folder(f"b5-{depth}x{width}-{index}")
+    record = os.path.join(folder, "record")
+    path = benchlib.write(os.path.join(folder, "services.yaml"),
+                          fixture(ctx.service, record, depth, width))
+    up = Up(ctx, path, folder)
+    try:
+        up.wait_ready(60)
+        up.interrupt()
+        up.wait_exit(60)
+    finally:
+        left = up.close()
+    if left:
+        raise RuntimeError(f"{len(left)} processes of the run were left after summon exited")
+    first_term, last_exit = events(record, depth * width)
+    return {"took": (up.exited_at - up.interrupted_at) * 1000,
+            "signal": (first_term - up.interrupted_at) * 1000,
+            "tail": (up.exited_at - last_exit) * 1000}
+
+
+def run(ctx):
+    depth, width = (3, 3) if ctx.quick else (10, 10)
+    runs = [once(ctx, depth, width, index) for index in range(ctx.runs)]
+    took, first, tail = (benchlib.median([run[key] for run in runs])
+                         for key in ("took", "signal", "tail"))
+    limit = depth * STOP_MS
+    table = benchlib.Table(
+        f"{depth * width} services, {depth} layers of {width}",
+        ["Ctrl-C to exit (ms)", "limit (ms)", "ratio", "goal", "met",
+         "Ctrl-C to first SIGTERM (ms)", "last service exit to summon's exit (ms)"])
+    table.add(took, float(limit), benchlib.ratio(took, limit), f"≤ {limit * (1 + SLACK):.0f} ms",
+              "yes" if took <= limit * (1 + SLACK) else "no", first, tail)
+    table.notes.append(
+        f"Each service is the test service with `--on-term delay:{STOP_MS}` (it exits "
+        f"{STOP_MS} ms after SIGTERM) and is ready on a log line; every service below the "
+        f"first layer depends on two of the layer above (columns j and j+1, wrapping), so "
+        f"every layer has to be gone before the one above it is signalled. The time runs "
+        f"from SIGINT to summon's exit (waitid). The limit is {depth} layers × {STOP_MS} "
+        f"ms. The last two columns split off what is not the services' own stop time: from "
+        f"SIGINT to the first service's `term` record, and from the last service's `exit` "
+        f"record (written just before it exits) to summon's exit; both clocks are "
+        f"CLOCK_MONOTONIC. Medians of "
+        f"{ctx.runs} run{'s' if ctx.runs > 1 else ''}.")
+    return [table]
