@@ -41,24 +41,36 @@ bool must_cut_open(std::string_view rest) {
   return rest.size() > max_line + 1 || (rest.size() == max_line + 1 && rest.back() != '\r');
 }
 
+void put(const LineSplitter::Emit& emit, std::string_view line) { emit(line); }
+void put(std::vector<std::string_view>& lines, std::string_view line) { lines.push_back(line); }
+
 // Emits the pieces of `line` that are certain; returns the bytes consumed. A
 // complete line is consumed whole; an open one keeps its unsure tail.
-std::size_t drain(std::string_view line, bool complete, const LineSplitter::Emit& emit) {
+template <typename Out>
+std::size_t drain(std::string_view line, bool complete, Out& emit) {
   if (complete && !line.empty() && line.back() == '\r') line.remove_suffix(1);
   std::size_t used = 0;
   while (complete ? line.size() - used > max_line : must_cut_open(line.substr(used))) {
     const std::size_t cut = cut_point(line.substr(used));
-    emit(line.substr(used, cut));
+    put(emit, line.substr(used, cut));
     used += cut;
   }
   if (!complete) return used;
-  emit(line.substr(used));
+  put(emit, line.substr(used));
   return line.size();
 }
 
 }  // namespace
 
-void LineSplitter::feed(std::string_view chunk, const Emit& emit) {
+void LineSplitter::feed(std::string_view chunk, const Emit& emit) { feed_to(chunk, emit); }
+void LineSplitter::finish(const Emit& emit) { finish_to(emit); }
+void LineSplitter::feed(std::string_view chunk, std::vector<std::string_view>& lines) {
+  feed_to(chunk, lines);
+}
+void LineSplitter::finish(std::vector<std::string_view>& lines) { finish_to(lines); }
+
+template <typename Out>
+void LineSplitter::feed_to(std::string_view chunk, Out& emit) {
   // What the last call emitted from its own buffers may go now.
   joined_.clear();
   retired_.clear();
@@ -89,7 +101,8 @@ void LineSplitter::feed(std::string_view chunk, const Emit& emit) {
   }
 }
 
-void LineSplitter::finish(const Emit& emit) {
+template <typename Out>
+void LineSplitter::finish_to(Out& emit) {
   joined_.clear();
   retired_.clear();
   if (partial_.empty()) return;

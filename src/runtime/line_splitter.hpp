@@ -36,7 +36,17 @@ class LineSplitter {
   /// Emits nothing if the output ended with a newline.
   void finish(const Emit& emit);
 
+  /// The same, appending each line to `lines`: no call per line, for the
+  /// output pump's hot path.
+  void feed(std::string_view chunk, std::vector<std::string_view>& lines);
+  void finish(std::vector<std::string_view>& lines);
+
  private:
+  template <typename Out>
+  void feed_to(std::string_view chunk, Out& out);
+  template <typename Out>
+  void finish_to(Out& out);
+
   // The open line. Vectors, not strings: their bytes stay put when moved or
   // swapped (no small-string buffer), so emitted views stay valid.
   std::vector<char> partial_;

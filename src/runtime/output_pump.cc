@@ -31,14 +31,14 @@ struct OutputPump::State {
 
   void take(std::string_view chunk) {
     lines.clear();
-    splitter.feed(chunk, [this](std::string_view line) { lines.push_back(line); });
+    splitter.feed(chunk, lines);
     hand_over();
   }
   void end() {
     if (ended) return;
     ended = true;
     lines.clear();
-    splitter.finish([this](std::string_view line) { lines.push_back(line); });
+    splitter.finish(lines);
     hand_over();
   }
   void hand_over() {
