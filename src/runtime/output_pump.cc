@@ -1,4 +1,5 @@
-// OutputPump: async reads on the loop, plus a synchronous drain at exit.
+// OutputPump: reads when the loop says the pipe is readable, plus a
+// synchronous drain at exit.
 #include "runtime/output_pump.hpp"
 
 #include <fcntl.h>
@@ -8,20 +9,32 @@
 #include <vector>
 
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 
 #include "runtime/line_splitter.hpp"
 
 namespace summon::runtime {
 
 namespace {
+
 constexpr std::size_t chunk_size = 64 * 1024;
+
+// One read buffer per thread, shared by every pump on that thread's loop: a
+// chunk is handed over before the next read, so a thousand services need not
+// keep 128 KiB of buffers each.
+std::vector<char>& read_buffer() {
+  thread_local std::vector<char> buffer(chunk_size);
+  return buffer;
 }
 
+enum class Read { full, partial, empty, ended };
+
+}  // namespace
+
 struct OutputPump::State {
-  State(boost::asio::io_context& io, int fd) : pipe(io, fd), buffer(chunk_size) {}
+  State(boost::asio::io_context& io, int fd) : pipe(io, fd) {}
 
   boost::asio::posix::stream_descriptor pipe;
-  std::vector<char> buffer;
   LineSplitter splitter;
   std::vector<std::string_view> lines;  // the current chunk's, reused
   OnLines on_lines;
@@ -45,6 +58,21 @@ struct OutputPump::State {
     if (!lines.empty()) on_lines(lines);
     if (on_chunk) on_chunk();
   }
+  // One read of up to a chunk, handed over.
+  Read read_once() {
+    auto& buffer = read_buffer();
+    ssize_t got;
+    do got = ::read(pipe.native_handle(), buffer.data(), buffer.size());
+    while (got < 0 && errno == EINTR);
+    if (got > 0) {
+      take({buffer.data(), static_cast<std::size_t>(got)});
+      // A pipe read comes back short only when the pipe is empty.
+      return static_cast<std::size_t>(got) == buffer.size() ? Read::full : Read::partial;
+    }
+    if (got < 0 && errno == EAGAIN) return Read::empty;
+    end();
+    return Read::ended;
+  }
 };
 
 OutputPump::OutputPump(boost::asio::io_context& io, int fd, OnLines on_lines,
@@ -62,40 +90,37 @@ OutputPump::~OutputPump() {
 }
 
 void OutputPump::start() {
-  // A local type may name the private State: it reads, then reads again.
+  // A local type may name the private State: it waits, reads, and waits again.
   struct Reader {
-    static void next(std::shared_ptr<State> state) {
+    static void wait(std::shared_ptr<State> state) {
       if (state->stopped || state->ended) return;
-      auto& buffer = state->buffer;
-      state->pipe.async_read_some(
-          boost::asio::buffer(buffer.data(), buffer.size()),
-          [state](const boost::system::error_code& error, std::size_t got) {
-            if (state->stopped) return;
-            if (got > 0) state->take({state->buffer.data(), got});
-            if (error) {
-              if (error != boost::asio::error::operation_aborted) state->end();
-              return;
-            }
-            next(state);
-          });
+      state->pipe.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                             [state](const boost::system::error_code& error) {
+                               if (state->stopped) return;
+                               if (error) {
+                                 if (error != boost::asio::error::operation_aborted) state->end();
+                                 return;
+                               }
+                               read(state);
+                             });
+    }
+    static void read(std::shared_ptr<State> state) {
+      if (state->read_once() != Read::full) return wait(state);
+      // More may be waiting: read again once the loop has served the others.
+      boost::asio::post(state->pipe.get_executor(), [state] {
+        if (!state->stopped && !state->ended) read(state);
+      });
     }
   };
-  Reader::next(state_);
+  Reader::wait(state_);
 }
 
 void OutputPump::drain() {
   State& state = *state_;
   if (state.stopped || state.ended) return;
-  const int fd = state.pipe.native_handle();
   for (;;) {
-    const ssize_t got = ::read(fd, state.buffer.data(), state.buffer.size());
-    if (got > 0) {
-      state.take({state.buffer.data(), static_cast<std::size_t>(got)});
-      continue;
-    }
-    if (got < 0 && errno == EINTR) continue;
-    if (got == 0) state.end();
-    return;  // empty for now (EAGAIN), or at its end
+    const Read result = state.read_once();
+    if (result == Read::empty || result == Read::ended) return;
   }
 }
 
