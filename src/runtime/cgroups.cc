@@ -122,6 +122,8 @@ bool Cgroup::populated() const {
   return events_say_populated(read_small_file(path_ + "/cgroup.events"));
 }
 
+void Cgroup::remove() const { ::rmdir(path_.c_str()); }
+
 CgroupTree::CgroupTree() {
   const char* opt_out = std::getenv("SUMMON_NO_CGROUP");
   if (opt_out && *opt_out && std::string(opt_out) != "0") return;

@@ -24,6 +24,8 @@ class Cgroup {
   void kill() const;
   /// Whether any live process is in it (zombies do not count).
   bool populated() const;
+  /// Removes the folder, which must be empty (it is made again on next use).
+  void remove() const;
 
  private:
   std::string path_;

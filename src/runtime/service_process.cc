@@ -272,6 +272,8 @@ void ServiceProcess::check_group() {
   stopped_reported_ = true;
   recheck_.reset();
   if (pid_ && runner_.settings_.guardian) runner_.settings_.guardian->untrack(*pid_);
+  // Now, not all at once at the end: removing a cgroup takes a while.
+  if (cgroup_) cgroup_->remove();
   const auto i = index_;
   report([i](engine::Engine& engine) { engine.on_stopped(i); });
 }
