@@ -352,25 +352,25 @@ def time_peer(peer, graph, folder, token):
 
 # ---- the plan and the tables --------------------------------------------
 
-def peers_for(ctx, quick, missing):
+def peers_for(ctx, missing):
     """The peers available; a missing npm tool is noted and skipped."""
-    peers = [] if quick else [sleep_peer(ctx)]
+    peers = [] if ctx.quick else [sleep_peer(ctx)]
     if ctx.npm_tool("wait-on"):
         # http at its defaults would repeat tcp's: both poll every 250 ms, and
         # Node's start-up outlasts the delay, so the first poll already succeeds.
-        variants = [("tcp", True)] if quick else \
+        variants = [("tcp", True)] if ctx.quick else \
             [("tcp", False), ("tcp", True), ("http", True), ("file", False), ("file", True)]
         peers += [wait_on_peer(ctx, kind, fast) for kind, fast in variants]
     else:
         missing.append("wait-on")
-    if quick and not peers:
+    if ctx.quick and not peers:
         peers = [sleep_peer(ctx)]
     return peers
 
 
 def plan(ctx, missing):
     """(label, graph, summon's probe kinds, peers) for each graph."""
-    peers = peers_for(ctx, ctx.quick, missing)
+    peers = peers_for(ctx, missing)
     if ctx.quick:
         return [("chain of 5", chain(5), ["tcp", "fd"], peers),
                 ("diamond", diamond(), ["tcp", "fd"], peers)]

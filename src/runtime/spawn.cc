@@ -13,7 +13,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include <boost/process/v2/posix/default_launcher.hpp>
+#include <boost/process/v2/posix/vfork_launcher.hpp>
 #include <boost/process/v2/process.hpp>
 #include <fmt/format.h>
 
@@ -78,20 +78,46 @@ std::string find_in_path(const std::string& name, const config::EnvList& environ
   return {};
 }
 
-// Runs in the child between fork and exec: async-signal-safe calls only,
-// no allocation. A failing step sets errno, which the launcher sends back.
+// The child is made with vfork: it borrows summon's memory until it execs,
+// so starting a process costs the same with a thousand services running as
+// with none (fork would copy the page tables each time). The child therefore
+// runs async-signal-safe calls only, allocates nothing and writes only its own
+// stack; a failing step sets errno, which the launcher hands back. Signals are
+// blocked around the vfork, so that none of summon's handlers can run in the
+// child before it has reset them.
 struct ChildSetup {
   const SpawnRequest& request;
   std::vector<std::pair<int, int>> moves;  // {target, source}, all of them
   const char* cwd;
   const Credentials* credentials;
   int cgroup_procs;  // the cgroup's cgroup.procs, open for writing; -1: none
+  sigset_t parent_mask{};
+  bool blocked = false;
 
   template <typename Launcher>
   error_code on_setup(Launcher& launcher, const bp::filesystem::path&, const char* const*) {
     // Keep the targets through Boost's own closing of descriptors.
     for (const auto& [target, source] : moves) launcher.fd_whitelist.push_back(target);
+    sigset_t all;
+    ::sigfillset(&all);
+    blocked = ::pthread_sigmask(SIG_BLOCK, &all, &parent_mask) == 0;
     return {};
+  }
+
+  // Back in summon, after the child has exec'd or failed to.
+  template <typename Launcher>
+  void on_success(Launcher&, const bp::filesystem::path&, const char* const*) {
+    unblock();
+  }
+  // Variadic: Boost 1.81 looks for on_error and on_exec_error with one more
+  // argument than it passes, so a hook with the exact signature is never called.
+  template <typename... Arguments>
+  void on_error(Arguments&&...) {
+    unblock();
+  }
+  void unblock() {
+    if (blocked) ::pthread_sigmask(SIG_SETMASK, &parent_mask, nullptr);
+    blocked = false;
   }
 
   template <typename Launcher>
@@ -142,35 +168,15 @@ struct ChildSetup {
     return {};
   }
 
-  // The launcher reported the error already; leave without running the
-  // parent's atexit handlers or flushing its copied stdio buffers.
-  template <typename Launcher>
-  void on_exec_error(Launcher&, const bp::filesystem::path&, const char* const*,
-                     const error_code&) {
+  // The launcher has left the error where summon will read it; leave without
+  // running atexit handlers or flushing stdio, which are summon's own (the
+  // launcher's own exit() would run them).
+  template <typename... Arguments>
+  void on_exec_error(Arguments&&...) {
     ::_exit(127);
   }
 
   static error_code failed() { return error_code(errno, boost::system::system_category()); }
-};
-
-// Descriptors the child will get at fixed numbers must not be free in the
-// parent when the launcher makes its error pipe, or the pipe could take one
-// of those numbers and be overwritten in the child.
-class ReservedNumbers {
- public:
-  ReservedNumbers(const std::vector<std::pair<int, int>>& moves, int null_fd) {
-    for (const auto& [target, source] : moves)
-      if (::fcntl(target, F_GETFD) < 0 && ::dup3(null_fd, target, O_CLOEXEC) == target)
-        held_.push_back(target);
-  }
-  ~ReservedNumbers() {
-    for (int fd : held_) ::close(fd);
-  }
-  ReservedNumbers(const ReservedNumbers&) = delete;
-  ReservedNumbers& operator=(const ReservedNumbers&) = delete;
-
- private:
-  std::vector<int> held_;
 };
 
 class FileDescriptor {
@@ -252,13 +258,13 @@ std::variant<pid_t, std::string> spawn(const SpawnRequest& request) {
 
   ChildSetup setup{request, moves, request.cwd.empty() ? nullptr : request.cwd.c_str(),
                    switch_user ? &credentials : nullptr, cgroup_procs.get()};
-  ReservedNumbers reserved(moves, null_fd.get());
 
   // The launcher tells the executor's context about the fork, and the child
-  // then re-registers every descriptor of that context before exec: costly
-  // on the main loop with a thousand services, free on this empty one.
-  static boost::asio::io_context fork_context;
-  bp::posix::default_launcher launcher;
+  // would remake that context's reactor: in summon's own memory, since it is
+  // a vfork. So it is a fresh context that has no reactor yet, never the
+  // main loop's nor one kept from an earlier spawn.
+  boost::asio::io_context fork_context;
+  bp::posix::vfork_launcher launcher;
   launcher.env = env.data();
   error_code error;
   auto process = launcher(fork_context.get_executor(), error, executable, argv.data(), setup);

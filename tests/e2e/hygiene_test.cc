@@ -66,30 +66,6 @@ std::vector<pid_t> processes_with(const std::string& marker) {
   return found;
 }
 
-// Waits up to `timeout` for the record to hold `service`'s `what` event, woken by
-// inotify each time the file changes; true when it came.
-bool wait_for_event(const Sandbox& sandbox, const std::string& service, const std::string& what,
-                    std::chrono::milliseconds timeout) {
-  int fd = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-  if (fd < 0) return sandbox.record().has(service, what);
-  // The folder, not the file: the file may not exist yet.
-  ::inotify_add_watch(fd, sandbox.dir().c_str(), IN_MODIFY | IN_CREATE);
-  auto deadline = Clock::now() + timeout;
-  bool found = false;
-  for (;;) {
-    if ((found = sandbox.record().has(service, what))) break;
-    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left <= 0ms) break;
-    pollfd polled{fd, POLLIN, 0};
-    if (::poll(&polled, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) break;
-    char events[4096];
-    while (::read(fd, events, sizeof events) > 0) {
-    }
-  }
-  ::close(fd);
-  return found;
-}
-
 // When `pid` ended, as seen from a thread of its own, so that the test can read
 // summon's output meanwhile; nullopt when it outlived `timeout`.
 std::future<std::optional<Clock::time_point>> watch_end(pid_t pid,
@@ -243,7 +219,7 @@ TEST_CASE("a second Ctrl-C to the group during a slow stop kills everything at o
   REQUIRE(up.wait_for_line("[summon] ready:"));
   ::kill(-up.pid(), SIGINT);
   // c is now in its 2s stop.
-  REQUIRE(wait_for_event(sandbox, "c", "term", 5s));
+  REQUIRE(sandbox.wait_for_record("c", "term", 5s));
   auto second_at = Clock::now();
   ::kill(-up.pid(), SIGINT);
   const auto& run = up.finish(5s);
@@ -340,7 +316,7 @@ TEST_CASE("summon killed with SIGKILL takes escaped descendants along, given cgr
   auto up = sandbox.up("daemonizes.yaml");
   REQUIRE(up.wait_for_line("[summon] ready: "));
   // Ready comes from the escaped one; the daemon may record its start later.
-  REQUIRE(wait_for_event(sandbox, "daemon", "start", 5000ms));
+  REQUIRE(sandbox.wait_for_record("daemon", "start", 5000ms));
   auto record = sandbox.record();
   INFO("record:\n" << record.text());
   auto escaped = record.find("escaped", "start");

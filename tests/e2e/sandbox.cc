@@ -1,6 +1,11 @@
 // Sandboxes for end-to-end runs of `summon up` and `summon run`.
 #include "sandbox.hpp"
 
+#include <poll.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -21,6 +26,29 @@ std::string runtime_fixture(const std::string& name) {
 
 std::int64_t monotonic_ns(std::chrono::steady_clock::time_point at) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(at.time_since_epoch()).count();
+}
+
+bool Sandbox::wait_for_record(const std::string& service, const std::string& what,
+                              std::chrono::milliseconds timeout) const {
+  using Clock = std::chrono::steady_clock;
+  int fd = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  if (fd < 0) return record().has(service, what);
+  // The folder, not the file: the file may not exist yet.
+  ::inotify_add_watch(fd, dir().c_str(), IN_MODIFY | IN_CREATE);
+  auto deadline = Clock::now() + timeout;
+  bool found = false;
+  for (;;) {
+    if ((found = record().has(service, what))) break;
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left <= std::chrono::milliseconds(0)) break;
+    pollfd polled{fd, POLLIN, 0};
+    if (::poll(&polled, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) break;
+    char events[4096];
+    while (::read(fd, events, sizeof events) > 0) {
+    }
+  }
+  ::close(fd);
+  return found;
 }
 
 bool stop_when_ready(Background& up, int signal) {

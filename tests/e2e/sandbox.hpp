@@ -1,6 +1,7 @@
 // One end-to-end run's own folder, and summon started on a fixture of tests/fixtures/runtime/.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -49,6 +50,10 @@ class Sandbox {
   std::string path(const std::string& name) const { return (dir() / name).string(); }
   std::string record_path() const { return path("record"); }
   Record record() const { return Record::read(record_path()); }
+  /// Waits up to `timeout` for the record to hold `service`'s `what` event,
+  /// woken by inotify each time the file changes; true when it came.
+  bool wait_for_record(const std::string& service, const std::string& what,
+                       std::chrono::milliseconds timeout) const;
 
   /// Options to run in this folder with RECORD, TEST_DIR and `env` set, in a
   /// process group of its own, with 30 s to finish. NO_COLOR is removed: colour

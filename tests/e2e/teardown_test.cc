@@ -89,8 +89,9 @@ TEST_CASE("a child left behind by a service that exited is killed after stop.tim
 TEST_CASE("Ctrl-C during bring-up stops what started and starts nothing more") {
   Sandbox sandbox;
   auto up = sandbox.up("diamond.yaml");
-  // The slow branch is still a second from ready.
+  // The slow branch is still a second from ready, and has set up its handlers.
   REQUIRE(up.wait_for_line("[summon] fast_dep ready in "));
+  REQUIRE(sandbox.wait_for_record("slow", "start", std::chrono::seconds(5)));
   up.send(SIGINT);
   const auto& run = up.finish();
   INFO(describe(run));
