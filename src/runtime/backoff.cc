@@ -11,7 +11,7 @@ using Clock = std::chrono::steady_clock;
 Clock::duration next_attempt_delay(Clock::duration since_start, Clock::duration interval) {
   constexpr Clock::duration floor = std::chrono::milliseconds(1);
   // min before max: an interval under 1 ms must not make the probe spin.
-  return std::max(std::min(since_start / 20, interval), floor);
+  return std::max(std::min(since_start / 50, interval), floor);
 }
 
 Backoff::Backoff(boost::asio::io_context& io, Clock::duration interval)
