@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -84,10 +85,14 @@ std::optional<std::string> read_source(const std::string& path, Diagnostics& dia
     diagnostics.error(path, {}, fmt::format("cannot read the file: {}", std::strerror(errno)));
     return std::nullopt;
   }
-  // Read at most one byte past the limit, so a pipe or device cannot make us hold more.
-  std::string text(max_source_bytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
+  // Read at most one byte past the limit, so a pipe or device cannot make us
+  // hold more; in pieces, so a small file costs a small buffer.
+  std::string text;
+  char piece[64 * 1024];
+  while (text.size() <= max_source_bytes && in.read(piece, sizeof piece).gcount() > 0) {
+    const auto got = static_cast<std::size_t>(in.gcount());
+    text.append(piece, std::min(got, max_source_bytes + 1 - text.size()));
+  }
   if (text.size() > max_source_bytes) {
     diagnostics.error(path, {},
                       fmt::format("the file is larger than {} MiB, the most summon reads",
