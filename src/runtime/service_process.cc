@@ -73,6 +73,8 @@ ServiceProcess::ServiceProcess(ProcessRunner& runner, graph::ServiceIndex index)
 ServiceProcess::~ServiceProcess() {
   if (pid_) runner_.reaper_.forget(*pid_);
   if (log_fd_ >= 0) ::close(log_fd_);
+  for (int fd : {out_fd_, err_fd_})
+    if (fd >= 0) ::close(fd);
 }
 
 void ServiceProcess::report(std::function<void(engine::Engine&)> call) {
@@ -140,10 +142,10 @@ void ServiceProcess::start() {
   }
   request.stdout_fd = out[1];
   request.stderr_fd = err[1];
-  auto spawned = spawn(request);
+  auto started = start_process(request);
   ::close(out[1]);
   ::close(err[1]);
-  if (auto* error = std::get_if<std::string>(&spawned)) {
+  if (auto* error = std::get_if<std::string>(&started)) {
     ::close(out[0]);
     ::close(err[0]);
     probe_.reset();
@@ -153,9 +155,50 @@ void ServiceProcess::start() {
     return;
   }
 
-  pid_ = std::get<pid_t>(spawned);
-  if (runner_.settings_.guardian) runner_.settings_.guardian->track_group(*pid_);
-  runner_.reaper_.watch(*pid_, [this](int wait_status) { exited(wait_status); });
+  // The loop goes on while the child loads: whether its exec worked comes
+  // back on exec_result.
+  const auto [pid, exec_result] = std::get<StartedProcess>(started);
+  pid_ = pid;
+  out_fd_ = out[0];
+  err_fd_ = err[0];
+  exec_pending_ = true;
+  if (runner_.settings_.guardian) runner_.settings_.guardian->track_group(pid);
+  runner_.reaper_.watch(pid, [this](int wait_status) { exited(wait_status); });
+  exec_result_ = std::make_unique<boost::asio::posix::stream_descriptor>(runner_.io_, exec_result);
+  exec_result_->async_read_some(
+      boost::asio::buffer(&exec_error_, sizeof exec_error_),
+      [this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code&,
+                                                  std::size_t got) {
+        if (alive.expired()) return;
+        // An int to a pipe arrives whole or not at all; end of file means exec'd.
+        exec_known(got == sizeof exec_error_ ? exec_error_ : 0);
+      });
+}
+
+void ServiceProcess::exec_known(int error) {
+  exec_pending_ = false;
+  exec_result_.reset();
+  const auto i = index_;
+  if (error != 0) {
+    exec_failed_ = true;
+    ::close(out_fd_);
+    ::close(err_fd_);
+    out_fd_ = err_fd_ = -1;
+    probe_.reset();
+    if (runner_.settings_.guardian) runner_.settings_.guardian->untrack(*pid_);
+    report([i, why = engine::cannot_start(exec_error_text(spec_.command.argv.front(), error))](
+               engine::Engine& engine) { engine.on_start_failed(i, why); });
+    return;
+  }
+  start_output();
+  // Told at once (the engine handles it right after this call), so that the
+  // `started` line comes before anything the service prints.
+  runner_.engine_->on_started(i);
+  if (probe_) probe_->start();
+  if (early_exit_) exited(*early_exit_);
+}
+
+void ServiceProcess::start_output() {
   open_log();
   auto flush = [this] {
     if (log_fd_ >= 0 && !log_buffer_.empty()) write_all(log_fd_, log_buffer_);
@@ -163,15 +206,12 @@ void ServiceProcess::start() {
     runner_.listener_.flush();
   };
   out_ = std::make_unique<OutputPump>(
-      runner_.io_, out[0], [this](Lines lines) { take_lines(Stream::out, lines); }, flush);
+      runner_.io_, out_fd_, [this](Lines lines) { take_lines(Stream::out, lines); }, flush);
   err_ = std::make_unique<OutputPump>(
-      runner_.io_, err[0], [this](Lines lines) { take_lines(Stream::err, lines); }, flush);
+      runner_.io_, err_fd_, [this](Lines lines) { take_lines(Stream::err, lines); }, flush);
+  out_fd_ = err_fd_ = -1;  // the pumps own them
   out_->start();
   err_->start();
-  // Told at once (the engine handles it right after this call), so that the
-  // `started` line comes before anything the service prints.
-  runner_.engine_->on_started(i);
-  if (probe_) probe_->start();
 }
 
 void ServiceProcess::take_lines(Stream stream, Lines lines) {
@@ -210,6 +250,12 @@ void ServiceProcess::drop_probe() {
 }
 
 void ServiceProcess::exited(int wait_status) {
+  // Reaped before its exec result was read: handled once it is.
+  if (exec_pending_) {
+    early_exit_ = wait_status;
+    return;
+  }
+  if (exec_failed_) return;  // told as a start failure
   exited_ = true;
   // Its last words come before the news of its end.
   if (out_) out_->drain();

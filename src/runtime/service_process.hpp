@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "engine/exit_status.hpp"
@@ -43,6 +44,8 @@ class ServiceProcess {
   void open_log();
   using Lines = std::span<const std::string_view>;
   void take_lines(Stream stream, Lines lines);
+  void exec_known(int error);
+  void start_output();
   void exited(int wait_status);
   void drop_probe();
   void wait_for_empty_group();
@@ -64,6 +67,14 @@ class ServiceProcess {
   std::string log_buffer_;
 
   std::optional<pid_t> pid_;  // the main process, and its group
+  // Until the child has exec'd: its output pipes, not yet pumped (so the
+  // `started` line comes before anything it prints), and whether it exited.
+  std::unique_ptr<boost::asio::posix::stream_descriptor> exec_result_;
+  int exec_error_ = 0;
+  int out_fd_ = -1, err_fd_ = -1;
+  bool exec_pending_ = false;
+  bool exec_failed_ = false;
+  std::optional<int> early_exit_;
   std::optional<Cgroup> cgroup_;  // all its processes, where cgroups are at hand
   std::vector<pid_t> escaped_;  // descendants found outside the group at stop
   bool exited_ = false;

@@ -191,7 +191,26 @@ class FileDescriptor {
 
 }  // namespace
 
+std::string exec_error_text(const std::string& program, int error) {
+  return fmt::format("{}: {}", program, error_text(error));
+}
+
 std::variant<pid_t, std::string> spawn(const SpawnRequest& request) {
+  auto started = start_process(request);
+  if (auto* error = std::get_if<std::string>(&started)) return *error;
+  const auto [pid, exec_result] = std::get<StartedProcess>(started);
+  FileDescriptor result(exec_result);
+  // The pipe closes at exec; before that, the child may say why it failed.
+  // (The reaper reaps a child that failed.)
+  int child_error = 0;
+  ssize_t got;
+  do got = ::read(result.get(), &child_error, sizeof child_error);
+  while (got < 0 && errno == EINTR);
+  if (got == sizeof child_error) return exec_error_text(request.argv.front(), child_error);
+  return pid;
+}
+
+std::variant<StartedProcess, std::string> start_process(const SpawnRequest& request) {
   if (request.argv.empty() || request.argv.front().empty()) return std::string("empty command");
   const std::string& program = request.argv.front();
 
@@ -258,7 +277,6 @@ std::variant<pid_t, std::string> spawn(const SpawnRequest& request) {
 
   int error_pipe[2];
   if (::pipe2(error_pipe, O_CLOEXEC) != 0) return fmt::format("pipe: {}", error_text(errno));
-  FileDescriptor error_read(error_pipe[0]);
   // No handler of summon's may run in the child before it has reset them.
   sigset_t all, saved;
   ::sigfillset(&all);
@@ -275,16 +293,11 @@ std::variant<pid_t, std::string> spawn(const SpawnRequest& request) {
   const int fork_error = errno;
   ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
   ::close(error_pipe[1]);
-  if (pid < 0) return fmt::format("cannot make a process: {}", error_text(fork_error));
-
-  // The pipe closes at exec; before that, the child may say why it failed.
-  // (The reaper reaps a child that failed.)
-  int child_error = 0;
-  ssize_t got;
-  do got = ::read(error_read.get(), &child_error, sizeof child_error);
-  while (got < 0 && errno == EINTR);
-  if (got == sizeof child_error) return fmt::format("{}: {}", program, error_text(child_error));
-  return pid;
+  if (pid < 0) {
+    ::close(error_pipe[0]);
+    return fmt::format("cannot make a process: {}", error_text(fork_error));
+  }
+  return StartedProcess{pid, error_pipe[0]};
 }
 
 }  // namespace summon::runtime

@@ -38,11 +38,29 @@ struct SpawnRequest {
   std::string cgroup;
 };
 
-/// Starts the process. The child has default signal dispositions, an empty
-/// signal mask, and no descriptors but 0, 1, 2 and `extra_fds`. Returns its
-/// pid, or why it could not start, worded for a user:
-/// "./api: No such file or directory", "cwd /srv/x: No such file or directory".
-/// The caller reaps it (ChildReaper).
+/// Starts the process and waits until it has exec'd. The child has default
+/// signal dispositions, an empty signal mask, and no descriptors but 0, 1, 2
+/// and `extra_fds`. Returns its pid, or why it could not start, worded for a
+/// user: "./api: No such file or directory", "cwd /srv/x: No such file or
+/// directory". The caller reaps it (ChildReaper).
 std::variant<pid_t, std::string> spawn(const SpawnRequest& request);
+
+/// A child made but perhaps not yet exec'd.
+struct StartedProcess {
+  pid_t pid;
+  /// Closes (end of file) once the child has exec'd; before that, a child
+  /// that cannot exec writes its errno (an int) here and exits 127. The
+  /// caller owns and closes it.
+  int exec_result;
+};
+
+/// The same as spawn(), without waiting for the exec: the loop can start the
+/// next process while this one loads (a fan of 50 services starts at once).
+/// Errors found before the child exists come back at once.
+std::variant<StartedProcess, std::string> start_process(const SpawnRequest& request);
+
+/// What start_process()'s child said through `exec_result` (errno `error`
+/// for `program`, the request's argv[0]), worded as spawn() words it.
+std::string exec_error_text(const std::string& program, int error);
 
 }  // namespace summon::runtime
