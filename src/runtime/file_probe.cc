@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 
 #include <fmt/format.h>
@@ -81,13 +82,21 @@ struct Shared {
   bool stopped = false;
 };
 
+// Closing an inotify instance waits for a kernel grace period (some 6 ms
+// here), which would hold up every service behind this one: a thread of its
+// own closes it.
+void close_off_loop(boost::asio::posix::stream_descriptor& inotify) {
+  if (!inotify.is_open()) return;
+  const int fd = inotify.release();  // cancels what waits on it, leaves the loop
+  std::thread([fd] { ::close(fd); }).detach();
+}
+
 void report(const std::shared_ptr<Shared>& shared, std::function<void(Shared&)> deliver) {
   if (shared->reported) return;
   shared->reported = true;
   // Nothing more to watch for.
   shared->retry.cancel();
-  boost::system::error_code ignored;
-  shared->inotify.close(ignored);
+  close_off_loop(shared->inotify);
   boost::asio::post(shared->io, [shared, deliver = std::move(deliver)] {
     if (!shared->stopped) deliver(*shared);
   });
@@ -180,8 +189,7 @@ class FileProbe final : public Probe {
   ~FileProbe() override {
     shared_->stopped = true;
     shared_->retry.cancel();
-    boost::system::error_code ignored;
-    shared_->inotify.close(ignored);
+    close_off_loop(shared_->inotify);
   }
 
   std::optional<std::string> prepare(SpawnRequest& request) override {
