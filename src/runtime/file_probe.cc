@@ -84,7 +84,7 @@ struct Shared {
 
 // Closing an inotify instance waits for a kernel grace period (some 6 ms
 // here), which would hold up every service behind this one: a thread of its
-// own closes it.
+// own closes it, once the probe goes (at the service's stop or exit).
 void close_off_loop(boost::asio::posix::stream_descriptor& inotify) {
   if (!inotify.is_open()) return;
   const int fd = inotify.release();  // cancels what waits on it, leaves the loop
@@ -94,9 +94,14 @@ void close_off_loop(boost::asio::posix::stream_descriptor& inotify) {
 void report(const std::shared_ptr<Shared>& shared, std::function<void(Shared&)> deliver) {
   if (shared->reported) return;
   shared->reported = true;
-  // Nothing more to watch for.
+  // Nothing more to watch for. The instance itself stays open until the probe
+  // goes (see close_off_loop): a child started meanwhile inherits it until
+  // its exec, and must not be the one left to close it.
   shared->retry.cancel();
-  close_off_loop(shared->inotify);
+  boost::system::error_code ignored;
+  shared->inotify.cancel(ignored);
+  if (shared->watch >= 0) ::inotify_rm_watch(shared->inotify.native_handle(), shared->watch);
+  shared->watch = -1;
   boost::asio::post(shared->io, [shared, deliver = std::move(deliver)] {
     if (!shared->stopped) deliver(*shared);
   });

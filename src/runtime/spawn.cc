@@ -22,9 +22,6 @@ namespace summon::runtime {
 
 namespace {
 
-// Where the child's descriptors are parked while they are moved into
-// place: above every target, so that no dup2 overwrites a source.
-constexpr int parking_base = 1024;
 
 struct Credentials {
   uid_t uid;
@@ -111,14 +108,18 @@ struct ChildPlan {
   if (plan.own_session && ::setsid() < 0) fail();
   if (plan.cgroup_procs >= 0 && ::write(plan.cgroup_procs, "0", 1) < 0) fail();
 
-  // The error pipe goes above everything, out of the targets' way; then
-  // every source is parked above the targets and moved into place.
-  error_fd = ::fcntl(error_fd, F_DUPFD_CLOEXEC, parking_base + 64);
+  // The error pipe goes above every target, out of their way; then every
+  // source is parked above them too and moved into place. (Above the highest
+  // target, not at a fixed 1024: growing the descriptor table past its size
+  // can wait for an RCU grace period, milliseconds.)
+  int above_targets = 0;
+  for (const auto& move : plan.moves) above_targets = std::max(above_targets, move.first + 1);
+  error_fd = ::fcntl(error_fd, F_DUPFD_CLOEXEC, above_targets);
   if (error_fd < 0) ::_exit(127);
   int parked[64];
   const std::size_t count = std::min<std::size_t>(plan.moves.size(), 64);
   for (std::size_t i = 0; i < count; ++i) {
-    parked[i] = ::fcntl(plan.moves[i].second, F_DUPFD_CLOEXEC, parking_base);
+    parked[i] = ::fcntl(plan.moves[i].second, F_DUPFD_CLOEXEC, above_targets);
     if (parked[i] < 0) fail();
   }
   for (std::size_t i = 0; i < count; ++i)
