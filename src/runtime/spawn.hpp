@@ -1,4 +1,4 @@
-// Starting one process (Boost.Process v2's launcher), set up the way every
+// Starting one process (clone3 or fork, then exec), set up the way every
 // process summon starts needs: its own session, clean signals, only the file
 // descriptors it is given.
 #pragma once
