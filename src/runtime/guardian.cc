@@ -98,28 +98,29 @@ Guardian::~Guardian() {
 }
 
 void Guardian::send(char kind, pid_t id) {
-  if (pipe_ < 0) return;
   char line[32];
   const int length = std::snprintf(line, sizeof line, "%c%c%d\n", kind == '-' ? '-' : '+',
                                    kind, static_cast<int>(id));
-  // Tiny writes to a pipe the guardian keeps draining: they do not block.
-  ssize_t wrote;
-  do wrote = ::write(pipe_, line, static_cast<std::size_t>(length));
-  while (wrote < 0 && errno == EINTR);
+  write_line({line, static_cast<std::size_t>(length)});
 }
 
-void Guardian::track_group(pid_t pgid) { send('g', pgid); }
-void Guardian::track_cgroup(const std::string& path) { send_path('c', path); }
-void Guardian::track_folder(const std::string& path) { send_path('d', path); }
-
 void Guardian::send_path(char kind, const std::string& path) {
+  write_line(std::string("+") + kind + path + "\n");
+}
+
+void Guardian::write_line(std::string_view line) {
   if (pipe_ < 0) return;
-  const std::string line = std::string("+") + kind + path + "\n";
+  // Short writes to a pipe the guardian keeps draining: they do not block,
+  // and one of under PIPE_BUF bytes is never split.
   ssize_t wrote;
   do wrote = ::write(pipe_, line.data(), line.size());
   while (wrote < 0 && errno == EINTR);
 }
+
+void Guardian::track_group(pid_t pgid) { send('g', pgid); }
 void Guardian::track_process(pid_t pid) { send('p', pid); }
+void Guardian::track_cgroup(const std::string& path) { send_path('c', path); }
+void Guardian::track_folder(const std::string& path) { send_path('d', path); }
 void Guardian::untrack(pid_t id) { send('-', id); }
 
 }  // namespace summon::runtime

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <string_view>
 
 namespace summon::runtime {
 
@@ -42,6 +43,7 @@ class Guardian {
  private:
   void send(char kind, pid_t id);
   void send_path(char kind, const std::string& path);
+  void write_line(std::string_view line);
 
   pid_t pid_ = -1;
   int pipe_ = -1;  // the write end

@@ -387,4 +387,27 @@ TEST_CASE("what a `run` command leaves in the background ends with summon") {
   CHECK(wait_gone(std::stoi(left->args[0]), 1000ms));
 }
 
+TEST_CASE("summon killed with SIGKILL leaves no runtime folder behind") {
+  Sandbox sandbox;
+  auto up = sandbox.up("hygiene_notify.yaml");
+  REQUIRE(up.wait_for_line("[summon] ready: "));
+  auto record = sandbox.record();
+  INFO("record:\n" << record.text());
+  auto start = record.find("notified", "start");
+  REQUIRE(start);
+  // The runtime folder, from the service's NOTIFY_SOCKET (FOLDER/notified.notify).
+  std::ifstream in("/proc/" + start->args[0] + "/environ", std::ios::binary);
+  const std::string environ{std::istreambuf_iterator<char>(in), {}};
+  const std::string key = "NOTIFY_SOCKET=";
+  const auto at = environ.find(key);
+  REQUIRE(at != std::string::npos);
+  const std::filesystem::path socket = environ.substr(at + key.size()).c_str();
+  const std::string folder = socket.parent_path().string();
+  REQUIRE(std::filesystem::is_directory(folder));
+  up.send(SIGKILL);
+  up.finish();
+  // The guardian removes it once summon is gone.
+  CHECK(wait_removed(folder, 1000ms));
+}
+
 }  // namespace summon::testing
