@@ -13,6 +13,10 @@ namespace summon::runtime {
 
 std::vector<pid_t> adopted_children(const ChildReaper& reaper) {
   std::vector<pid_t> adopted;
+  // Without the subreaper flag nothing comes back to this process, and its
+  // children that summon does not watch are the host's own (or another
+  // Stack's): none of them is summon's to signal.
+  if (!reaper.adopts()) return adopted;
   std::error_code error;
   for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", error)) {
     std::ifstream children(task.path() / "children");

@@ -15,7 +15,8 @@ namespace summon::runtime {
 
 /// summon's children that it did not start itself: adopted orphans
 /// (from /proc/self/task/*/children, so the cost is that of summon's own
-/// children, not of every process on the machine).
+/// children, not of every process on the machine). Always empty when
+/// `reaper` does not adopt (summon inside another program).
 std::vector<pid_t> adopted_children(const ChildReaper& reaper);
 
 /// Whether process `pid` was started under service `service` of project

@@ -4,8 +4,8 @@
 
 #include "runtime/cgroups.hpp"
 
-#include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,8 +28,8 @@ namespace {
   ::setsid();
   for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU})
     ::signal(signal, SIG_IGN);
-  // Keep only the pipe: holding anything else (summon's stdout, say) open
-  // would keep its reader waiting after summon is gone.
+  // Keep only its end of the socket: holding anything else (summon's
+  // stdout, say) open would keep its reader waiting after summon is gone.
   if (from_summon != 3) {
     ::dup2(from_summon, 3);
     ::close(from_summon);
@@ -72,8 +72,11 @@ namespace {
 }  // namespace
 
 Guardian::Guardian() {
+  // A socket pair, not a pipe: send() can then say MSG_NOSIGNAL, so that a
+  // guardian that died never raises SIGPIPE in a host program that (unlike
+  // the summon program) does not ignore it.
   int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return;
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) return;
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::close(fds[1]);
@@ -85,13 +88,13 @@ Guardian::Guardian() {
     return;
   }
   pid_ = pid;
-  pipe_ = fds[1];
+  channel_ = fds[1];
 }
 
 Guardian::~Guardian() {
-  if (pipe_ >= 0) ::close(pipe_);
+  if (channel_ >= 0) ::close(channel_);
   if (pid_ > 0) {
-    // The guardian ends as soon as it sees the pipe close; this also reaps it.
+    // The guardian ends as soon as it sees the socket close; this also reaps it.
     while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
     }
   }
@@ -99,8 +102,8 @@ Guardian::~Guardian() {
 
 void Guardian::send(char kind, pid_t id) {
   char line[32];
-  const int length = std::snprintf(line, sizeof line, "%c%c%d\n", kind == '-' ? '-' : '+',
-                                   kind, static_cast<int>(id));
+  const int length = std::snprintf(line, sizeof line, "%c%c%d\n", kind == '-' ? '-' : '+', kind,
+                                   static_cast<int>(id));
   write_line({line, static_cast<std::size_t>(length)});
 }
 
@@ -109,18 +112,31 @@ void Guardian::send_path(char kind, const std::string& path) {
 }
 
 void Guardian::write_line(std::string_view line) {
-  if (pipe_ < 0) return;
-  // Short writes to a pipe the guardian keeps draining: they do not block,
-  // and one of under PIPE_BUF bytes is never split.
-  ssize_t wrote;
-  do wrote = ::write(pipe_, line.data(), line.size());
-  while (wrote < 0 && errno == EINTR);
+  if (channel_ < 0) return;
+  // Short lines to a guardian that keeps draining them: they do not block.
+  // A line sent in pieces is joined again at its '\n'.
+  while (!line.empty()) {
+    const ssize_t sent = ::send(channel_, line.data(), line.size(), MSG_NOSIGNAL);
+    if (sent < 0 && errno == EINTR) continue;
+    if (sent <= 0) return;  // the guardian is gone: nothing more to tell it
+    line.remove_prefix(static_cast<std::size_t>(sent));
+  }
 }
 
-void Guardian::track_group(pid_t pgid) { send('g', pgid); }
-void Guardian::track_process(pid_t pid) { send('p', pid); }
-void Guardian::track_cgroup(const std::string& path) { send_path('c', path); }
-void Guardian::track_folder(const std::string& path) { send_path('d', path); }
-void Guardian::untrack(pid_t id) { send('-', id); }
+void Guardian::track_group(pid_t pgid) {
+  send('g', pgid);
+}
+void Guardian::track_process(pid_t pid) {
+  send('p', pid);
+}
+void Guardian::track_cgroup(const std::string& path) {
+  send_path('c', path);
+}
+void Guardian::track_folder(const std::string& path) {
+  send_path('d', path);
+}
+void Guardian::untrack(pid_t id) {
+  send('-', id);
+}
 
 }  // namespace summon::runtime

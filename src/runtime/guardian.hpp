@@ -1,5 +1,5 @@
-// What survives summon's own SIGKILL: a small process that holds a pipe from
-// summon and, when it closes, kills every process group summon still had,
+// What survives summon's own SIGKILL: a small process that holds a socket
+// from summon and, when it closes, kills every process group summon still had,
 // and the run's cgroup tree if it has one; then it removes the run's folders.
 #pragma once
 
@@ -11,15 +11,16 @@
 namespace summon::runtime {
 
 /// PR_SET_PDEATHSIG would cover only summon's direct children, and only
-/// while the thread that made them lives; a pipe's end is seen however
-/// summon ends. The guardian leaves summon's session, so a signal to
-/// summon's process group (a terminal's Ctrl-C) does not reach it, and it
-/// ignores the usual stop signals.
+/// while the thread that made them lives; a socket's end is seen however
+/// summon ends, and telling a dead guardian something raises no SIGPIPE.
+/// The guardian leaves summon's session, so a signal to summon's process
+/// group (a terminal's Ctrl-C) does not reach it, and it ignores the usual
+/// stop signals.
 class Guardian {
  public:
   /// Forks the guardian. If that fails, summon runs without one.
   Guardian();
-  /// Closes the pipe and waits for the guardian, which kills any group still
+  /// Closes the socket and waits for the guardian, which kills any group still
   /// tracked (none after a clean teardown) and exits.
   ~Guardian();
   Guardian(const Guardian&) = delete;
@@ -46,7 +47,7 @@ class Guardian {
   void write_line(std::string_view line);
 
   pid_t pid_ = -1;
-  int pipe_ = -1;  // the write end
+  int channel_ = -1;  // summon's end of the socket pair
 };
 
 }  // namespace summon::runtime

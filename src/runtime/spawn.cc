@@ -9,10 +9,12 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdint>
 #include <cstring>
 
@@ -22,6 +24,8 @@ namespace summon::runtime {
 
 namespace {
 
+// Where a bare program name is looked for when the environment has no PATH.
+constexpr const char* default_path = "/usr/local/bin:/usr/bin:/bin";
 
 struct Credentials {
   uid_t uid;
@@ -29,7 +33,9 @@ struct Credentials {
   std::vector<gid_t> groups;
 };
 
-std::string error_text(int error) { return std::strerror(error); }
+std::string error_text(int error) {
+  return std::strerror(error);
+}
 
 std::optional<std::string> lookup_user(const std::string& user, Credentials& out) {
   struct passwd entry;
@@ -41,8 +47,7 @@ std::optional<std::string> lookup_user(const std::string& user, Credentials& out
   out.gid = found->pw_gid;
   if (out.uid == ::geteuid()) return std::nullopt;
   if (::geteuid() != 0)
-    return fmt::format("user {}: summon must run as root to run a service as another user",
-                       user);
+    return fmt::format("user {}: summon must run as root to run a service as another user", user);
   int count = 64;
   out.groups.resize(count);
   if (::getgrouplist(user.c_str(), out.gid, out.groups.data(), &count) < 0) {
@@ -53,33 +58,13 @@ std::optional<std::string> lookup_user(const std::string& user, Credentials& out
   return std::nullopt;
 }
 
-std::string find_in_path(const std::string& name, const config::EnvList& environment) {
-  std::string path = "/usr/local/bin:/usr/bin:/bin";
-  for (const auto& [key, value] : environment)
-    if (key == "PATH") path = value;
-  std::size_t begin = 0;
-  while (begin <= path.size()) {
-    std::size_t end = path.find(':', begin);
-    if (end == std::string::npos) end = path.size();
-    // An empty entry means the current folder.
-    std::string candidate = end > begin ? path.substr(begin, end - begin) : std::string(".");
-    candidate += '/';
-    candidate += name;
-    struct stat info;
-    if (::stat(candidate.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
-        ::eaccess(candidate.c_str(), X_OK) == 0)
-      return candidate;
-    begin = end + 1;
-  }
-  return {};
-}
-
 // What the child does between its creation and exec: async-signal-safe
 // calls only, no allocation, raw system calls for its credentials (glibc's
 // would try to change every thread of summon's, which the child does not
 // have). Any failure goes back to summon as an errno on `error_fd`.
 struct ChildPlan {
-  const char* executable;
+  const char* executable;  // a path, or a bare name to look for in `path`
+  const char* path;        // the PATH to search; nullptr: `executable` is a path
   const char* const* argv;
   const char* const* envp;
   const std::vector<std::pair<int, int>>& moves;  // {target, source}, all of them
@@ -94,6 +79,51 @@ struct ChildPlan {
   const int error = errno;
   (void)!::write(error_fd, &error, sizeof error);
   ::_exit(127);
+}
+
+// execvp's search, done by the child: as the user it runs as (a folder
+// only root may enter is skipped for `user: nobody`) and from its own
+// folder (an empty entry means "."). The parent cannot search for it
+// without borrowing that identity, which glibc would give every thread of a
+// host program. No allocation: each candidate is built on the stack.
+[[noreturn]] void exec_from_path(const ChildPlan& plan, int error_fd) {
+  const std::size_t name_length = std::strlen(plan.executable);
+  char candidate[PATH_MAX];
+  bool denied = false;
+  const char* entry = plan.path;
+  for (;;) {
+    const char* end = std::strchr(entry, ':');
+    if (!end) end = entry + std::strlen(entry);
+    const char* folder = end > entry ? entry : ".";
+    const std::size_t length = end > entry ? static_cast<std::size_t>(end - entry) : 1;
+    if (length + 1 + name_length + 1 > sizeof candidate) {
+      errno = ENAMETOOLONG;
+    } else {
+      std::memcpy(candidate, folder, length);
+      candidate[length] = '/';
+      std::memcpy(candidate + length + 1, plan.executable, name_length + 1);
+      ::execve(candidate, const_cast<char* const*>(plan.argv), const_cast<char* const*>(plan.envp));
+    }
+    // Not here (or not for this user): try the next folder. Anything else
+    // (not an executable format, out of memory) is the answer.
+    switch (errno) {
+      case EACCES:
+        denied = true;
+        break;
+      case ENOENT:
+      case ENOTDIR:
+      case ELOOP:
+      case ENAMETOOLONG:
+        break;
+      default:
+        child_failed(error_fd);
+    }
+    if (*end == '\0') break;
+    entry = end + 1;
+  }
+  // As execvp: a match that could not run says more than none at all.
+  errno = denied ? EACCES : ENOENT;
+  child_failed(error_fd);
 }
 
 [[noreturn]] void run_child(const ChildPlan& plan, int error_fd) {
@@ -149,6 +179,7 @@ struct ChildPlan {
   sigset_t empty;
   ::sigemptyset(&empty);
   ::sigprocmask(SIG_SETMASK, &empty, nullptr);
+  if (plan.path) exec_from_path(plan, error_fd);
   ::execve(plan.executable, const_cast<char* const*>(plan.argv),
            const_cast<char* const*>(plan.envp));
   child_failed(error_fd);
@@ -193,6 +224,9 @@ class FileDescriptor {
 }  // namespace
 
 std::string exec_error_text(const std::string& program, int error) {
+  // A bare name was looked for in PATH (by the child): say so, as a shell does.
+  if (error == ENOENT && program.find('/') == std::string::npos)
+    return fmt::format("{}: command not found in PATH", program);
   return fmt::format("{}: {}", program, error_text(error));
 }
 
@@ -207,7 +241,12 @@ std::variant<pid_t, std::string> spawn(const SpawnRequest& request) {
   ssize_t got;
   do got = ::read(result.get(), &child_error, sizeof child_error);
   while (got < 0 && errno == EINTR);
-  if (got == sizeof child_error) return exec_error_text(request.argv.front(), child_error);
+  if (got == sizeof child_error) {
+    // It exits right after saying why: reap it here, as nobody watches it.
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    return exec_error_text(request.argv.front(), child_error);
+  }
   return pid;
 }
 
@@ -227,24 +266,17 @@ std::variant<StartedProcess, std::string> start_process(const SpawnRequest& requ
     if (auto error = lookup_user(*request.user, credentials)) return *error;
   const bool switch_user = request.user && credentials.uid != ::geteuid();
 
+  // A bare name is looked for by the child (exec_from_path); a relative path
+  // is from the child's folder.
   std::string executable = program;
+  std::optional<std::string> path;
   if (program.find('/') == std::string::npos) {
-    // Search as the user who will run it: a PATH entry under /root is no
-    // use to `user: nobody`. One thread, so the borrowed identity is safe.
-    if (switch_user) {
-      ::setegid(credentials.gid);
-      ::seteuid(credentials.uid);
-    }
-    executable = find_in_path(program, request.environment);
-    if (switch_user) {
-      ::seteuid(0);
-      ::setegid(0);
-    }
-    if (executable.empty()) return fmt::format("{}: command not found in PATH", program);
+    path = default_path;
+    for (const auto& [key, value] : request.environment)
+      if (key == "PATH") path = value;
   } else if (program.front() != '/' && !request.cwd.empty()) {
     executable = request.cwd + "/" + program;
   }
-
 
   FileDescriptor null_fd(::open("/dev/null", O_RDWR | O_CLOEXEC));
   if (null_fd.get() < 0) return fmt::format("/dev/null: {}", error_text(errno));
@@ -268,9 +300,8 @@ std::variant<StartedProcess, std::string> start_process(const SpawnRequest& requ
   argv.push_back(nullptr);
 
   FileDescriptor cgroup_dir(
-      request.cgroup.empty()
-          ? -1
-          : ::open(request.cgroup.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      request.cgroup.empty() ? -1
+                             : ::open(request.cgroup.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   const std::string procs = request.cgroup.empty() ? "" : request.cgroup + "/cgroup.procs";
   FileDescriptor cgroup_procs(procs.empty() ? -1 : ::open(procs.c_str(), O_WRONLY | O_CLOEXEC));
   if (!request.cgroup.empty() && (cgroup_dir.get() < 0 || cgroup_procs.get() < 0))
@@ -286,8 +317,8 @@ std::variant<StartedProcess, std::string> start_process(const SpawnRequest& requ
   const pid_t pid = create_child(cgroup_dir.get(), joined);
   if (pid == 0) {
     ::close(error_pipe[0]);
-    run_child({executable.c_str(), argv.data(), env.data(), moves, request.own_session,
-               request.cwd.empty() ? nullptr : request.cwd.c_str(),
+    run_child({executable.c_str(), path ? path->c_str() : nullptr, argv.data(), env.data(), moves,
+               request.own_session, request.cwd.empty() ? nullptr : request.cwd.c_str(),
                switch_user ? &credentials : nullptr, joined ? -1 : cgroup_procs.get()},
               error_pipe[1]);
   }

@@ -18,10 +18,12 @@ namespace summon::runtime {
 
 struct SpawnRequest {
   /// argv[0] is a path (relative to `cwd` if it has a `/`), or a name looked
-  /// up in the PATH of `environment`.
+  /// up in the PATH of `environment` (default /usr/local/bin:/usr/bin:/bin;
+  /// an empty entry is `cwd`). The child does the lookup, as `user` and from
+  /// `cwd`, so a folder that user cannot enter is passed over.
   std::vector<std::string> argv;
-  config::EnvList environment;  // the child's whole environment
-  std::string cwd;              // empty: summon's own
+  config::EnvList environment;      // the child's whole environment
+  std::string cwd;                  // empty: summon's own
   std::optional<std::string> user;  // run as this user (summon must be root)
   int stdin_fd = -1;                // -1: /dev/null
   int stdout_fd = STDOUT_FILENO;    // becomes the child's fd 1
@@ -41,8 +43,11 @@ struct SpawnRequest {
 /// Starts the process and waits until it has exec'd. The child has default
 /// signal dispositions, an empty signal mask, and no descriptors but 0, 1, 2
 /// and `extra_fds`. Returns its pid, or why it could not start, worded for a
-/// user: "./api: No such file or directory", "cwd /srv/x: No such file or
-/// directory". The caller reaps it (ChildReaper).
+/// user: "./api: No such file or directory", "api: command not found in
+/// PATH", "cwd /srv/x: No such file or directory". The caller reaps a child
+/// that started (ChildReaper); one that could not exec is reaped here.
+/// Changes nothing process-wide (no identity borrowed, no signal handler),
+/// so a multi-threaded host program may call it.
 std::variant<pid_t, std::string> spawn(const SpawnRequest& request);
 
 /// A child made but perhaps not yet exec'd.
@@ -60,7 +65,8 @@ struct StartedProcess {
 std::variant<StartedProcess, std::string> start_process(const SpawnRequest& request);
 
 /// What start_process()'s child said through `exec_result` (errno `error`
-/// for `program`, the request's argv[0]), worded as spawn() words it.
+/// for `program`, the request's argv[0]), worded as spawn() words it:
+/// ENOENT for a bare name is "NAME: command not found in PATH".
 std::string exec_error_text(const std::string& program, int error);
 
 }  // namespace summon::runtime

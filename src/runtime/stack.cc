@@ -8,6 +8,8 @@
 
 #include <filesystem>
 
+#include <boost/asio/post.hpp>
+
 #include "runtime/adopted.hpp"
 #include "runtime/spawn.hpp"
 
@@ -46,13 +48,17 @@ Stack::Stack(const config::ProjectSpec& project, const graph::DependencyGraph& g
       options_(std::move(options)),
       observer_(observer),
       runtime_dir_(make_runtime_dir()),
-      reaper_(io_),
+      reaper_(io_, options_.embedded ? Reaping::own_children : Reaping::every_child),
       clock_(io_),
-      signals_(io_, SIGINT, SIGTERM, SIGHUP),
       command_kill_timer_(io_) {
-  // A closed stdout (`summon up | head`) must not kill summon and orphan
-  // every service; the children get SIGPIPE back (spawn resets it).
-  ::signal(SIGPIPE, SIG_IGN);
+  // Signal dispositions belong to the program: the library's host keeps
+  // its own, and stops the stack with request_stop().
+  if (!options_.embedded) {
+    // A closed stdout (`summon up | head`) must not kill summon and orphan
+    // every service; the children get SIGPIPE back (spawn resets it).
+    ::signal(SIGPIPE, SIG_IGN);
+    signals_.emplace(io_, SIGINT, SIGTERM, SIGHUP);
+  }
   RunnerSettings settings;
   settings.ports = options_.ports;
   settings.base_environment = config::process_environment();
@@ -74,13 +80,16 @@ Stack::~Stack() {
   runner_.reset();
   // Orphans adopted by now descend from something summon started and have
   // outlived it (a `run` command's background job, say): they go too.
+  // (Embedded, there are none: the reaper adopts nothing.)
   for (pid_t pid : adopted_children(reaper_))
     if (pid != guardian_.pid()) ::kill(pid, SIGKILL);
   std::error_code ignored;
   if (runtime_dir_ != "/tmp") std::filesystem::remove_all(runtime_dir_, ignored);
 }
 
-int Stack::up() { return loop(); }
+int Stack::up() {
+  return loop();
+}
 
 int Stack::run(const std::vector<std::string>& command) {
   command_ = command;
@@ -88,14 +97,22 @@ int Stack::run(const std::vector<std::string>& command) {
 }
 
 int Stack::loop() {
+  if (options_.embedded) busy_.emplace(io_.get_executor());
   wait_for_signal();
   engine_->bring_up();
   io_.run();
   return exit_code_;
 }
 
+void Stack::request_stop() {
+  // Posting is what io_context allows from any thread; the engine is then
+  // touched on the loop's own. A loop that has stopped never runs it.
+  boost::asio::post(io_, [this] { engine_->shut_down(); });
+}
+
 void Stack::wait_for_signal() {
-  signals_.async_wait([this](const boost::system::error_code& error, int signal) {
+  if (!signals_) return;
+  signals_->async_wait([this](const boost::system::error_code& error, int signal) {
     if (error) return;
     on_signal(signal);
     if (!done_) wait_for_signal();
@@ -121,7 +138,9 @@ void Stack::on_signal(int signal) {
   engine_->kill_all();
 }
 
-void Stack::on_change(const engine::StateChange& change) { observer_.on_change(change); }
+void Stack::on_change(const engine::StateChange& change) {
+  observer_.on_change(change);
+}
 
 void Stack::on_all_ready(std::size_t services, engine::Duration since_bring_up) {
   observer_.on_all_ready(services, since_bring_up);
@@ -184,7 +203,8 @@ void Stack::on_done(int exit_code, engine::Duration since_bring_up) {
 
 void Stack::finish_if_over() {
   if (!done_ || command_pid_) return;
-  signals_.cancel();
+  if (signals_) signals_->cancel();
+  busy_.reset();
   io_.stop();
 }
 

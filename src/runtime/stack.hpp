@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -20,8 +21,8 @@
 #include "engine/observer.hpp"
 #include "graph/dependency_graph.hpp"
 #include "runtime/asio_clock.hpp"
-#include "runtime/child_reaper.hpp"
 #include "runtime/cgroups.hpp"
+#include "runtime/child_reaper.hpp"
 #include "runtime/guardian.hpp"
 #include "runtime/output_listener.hpp"
 #include "runtime/process_runner.hpp"
@@ -32,6 +33,9 @@ struct StackOptions {
   engine::EngineOptions engine;
   config::PortMap ports;               // the ports the project was loaded with
   std::optional<std::string> log_dir;  // created if missing
+  // Inside another program (the library): no signal handling, only its own
+  // children reaped, and stopped by request_stop().
+  bool embedded = false;
 };
 
 /// Reports, in order, everything the engine reports, plus the run command's
@@ -49,19 +53,27 @@ class Stack : private engine::Observer {
  public:
   /// The project, graph and listeners must outlive the stack.
   Stack(const config::ProjectSpec& project, const graph::DependencyGraph& graph,
-        std::vector<graph::ServiceIndex> selected, StackOptions options,
-        StackObserver& observer, OutputListener& listener);
+        std::vector<graph::ServiceIndex> selected, StackOptions options, StackObserver& observer,
+        OutputListener& listener);
   ~Stack() override;
   Stack(const Stack&) = delete;
   Stack& operator=(const Stack&) = delete;
 
   /// `summon up`: brings the services up and holds them until SIGINT,
   /// SIGTERM or SIGHUP (or a failure), then tears down. Returns the exit code.
+  /// Embedded: no signal is handled; they are held until request_stop().
   int up();
   /// `summon run`: brings the services up, runs `command` in summon's own
   /// process group with the run environment, tears down when it ends, and
   /// returns its exit code (128+N for signal N), or 1 if a service failed.
   int run(const std::vector<std::string>& command);
+
+  /// Begins an ordered teardown, as a first SIGTERM would: up() or run()
+  /// returns once it is over. The only member safe to call from another
+  /// thread while up() or run() runs on this one. Before they start, the
+  /// teardown follows at once after bring-up begins; after they have
+  /// returned, it does nothing. Not during the stack's destruction.
+  void request_stop();
 
   const engine::Engine& engine() const { return *engine_; }
   const ProcessRunner& runner() const { return *runner_; }
@@ -84,12 +96,14 @@ class Stack : private engine::Observer {
   StackObserver& observer_;
   std::string runtime_dir_;
 
-  Guardian guardian_;  // first: forked before the loop and its descriptors exist
+  Guardian guardian_;   // first: forked before the loop and its descriptors exist
   CgroupTree cgroups_;  // emptied and removed after everything else has ended
   boost::asio::io_context io_;
-  ChildReaper reaper_;
+  ChildReaper reaper_;  // after options_: embedded or not decides how it reaps
   AsioClock clock_;
-  boost::asio::signal_set signals_;
+  std::optional<boost::asio::signal_set> signals_;  // not when embedded
+  /// Embedded, the loop has nothing else to wait for once all is up.
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> busy_;
   std::unique_ptr<ProcessRunner> runner_;
   std::unique_ptr<engine::Engine> engine_;
 

@@ -3,17 +3,21 @@
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <optional>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
 
 #include "config/environment.hpp"
+#include "loop_helpers.hpp"
 #include "runtime/child_reaper.hpp"
 #include "runtime/spawn.hpp"
 
@@ -204,20 +208,79 @@ TEST_CASE("the reaper also reaps orphans that come back to it as subreaper") {
   CHECK(rounds >= 1);
 }
 
+namespace {
+
+// A program named `name` in folder `folder` that prints `text`; `mode` 0644
+// makes it a file that cannot run.
+void write_program(const std::string& folder, const std::string& name, const std::string& text,
+                   mode_t mode = 0755) {
+  std::filesystem::create_directories(folder);
+  const std::string file = folder + "/" + name;
+  std::ofstream(file) << "#!/bin/sh\necho " << text << "\n";
+  REQUIRE(::chmod(file.c_str(), mode) == 0);
+}
+
+}  // namespace
+
+TEST_CASE("a bare program name is found in the PATH the request gives") {
+  summon::test::TempDir dir;
+  write_program(dir / "bin", "greet", "hello-from-greet");
+  SpawnRequest request;
+  request.argv = {"greet"};
+  request.environment = {{"PATH", dir / "bin" + ":/usr/bin:/bin"}};
+  CHECK(run(request).output == "hello-from-greet\n");
+}
+
+TEST_CASE("a bare program name in no PATH folder is a command not found") {
+  summon::test::TempDir dir;
+  SpawnRequest request;
+  request.argv = {"greet"};
+  request.environment = {{"PATH", dir.path + ":" + dir / "missing"}};
+  CHECK(spawn_error(request) == "greet: command not found in PATH");
+  // Nothing is left to reap: spawn() reaped the child that could not exec.
+  CHECK(::waitpid(-1, nullptr, WNOHANG) == -1);
+  CHECK(errno == ECHILD);
+}
+
+TEST_CASE("a PATH folder whose file cannot run is passed over for a later one") {
+  summon::test::TempDir dir;
+  write_program(dir / "first", "greet", "first", 0644);
+  write_program(dir / "later", "greet", "later");
+  SpawnRequest request;
+  request.argv = {"greet"};
+  request.environment = {{"PATH", dir / "first" + ":" + dir / "later"}};
+  CHECK(run(request).output == "later\n");
+  // Only files that cannot run: that is what the user hears.
+  request.environment = {{"PATH", dir / "first"}};
+  CHECK(spawn_error(request) == "greet: Permission denied");
+}
+
+TEST_CASE("an empty PATH entry is the child's own folder") {
+  summon::test::TempDir dir;
+  write_program(dir.path, "greet", "here");
+  SpawnRequest request;
+  request.argv = {"greet"};
+  request.cwd = dir.path;
+  request.environment = {{"PATH", "/usr/bin::/bin"}};
+  CHECK(run(request).output == "here\n");
+}
+
 TEST_CASE("a service run as another user finds its program where that user can") {
   if (::geteuid() != 0) return;  // only root may run a service as another user
-  char folder[] = "/tmp/summon-spawn-XXXXXX";
-  REQUIRE(::mkdtemp(folder));  // 0700: root only
-  const std::string shadow = std::string(folder) + "/id";
-  REQUIRE(::symlink("/usr/bin/id", shadow.c_str()) == 0);
+  summon::test::TempDir dir;
+  REQUIRE(::chmod(dir.path.c_str(), 0755) == 0);
+  // Under a folder only root may enter: `nobody` cannot run this one.
+  write_program(dir / "private/bin", "whoami-test", "private");
+  REQUIRE(::chmod((dir / "private").c_str(), 0700) == 0);
+  write_program(dir / "public/bin", "whoami-test", "public-$(id -u)");
+  REQUIRE(::chmod((dir / "public").c_str(), 0755) == 0);
   SpawnRequest request;
-  request.argv = {"id", "-u"};
-  request.environment = {{"PATH", std::string(folder) + ":/usr/bin:/bin"}};
+  request.argv = {"whoami-test"};
+  request.environment = {
+      {"PATH", dir / "private/bin" + ":" + dir / "public/bin" + ":/usr/bin:/bin"}};
   request.user = "nobody";
   request.cwd = "/";
-  auto ran = run(request);
-  ::unlink(shadow.c_str());
-  ::rmdir(folder);
-  CHECK(ran.output == "65534\n");
-  CHECK(::geteuid() == 0);  // the borrowed identity was given back
+  CHECK(run(request).output == "public-65534\n");
+  CHECK(::geteuid() == 0);
+  CHECK(::getegid() == 0);
 }
