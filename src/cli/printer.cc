@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "runtime/failure_summary.hpp"
+
 namespace summon::cli {
 
 namespace {
@@ -81,7 +83,9 @@ Printer::Printer(const config::ProjectSpec& project,
   }
 }
 
-Printer::~Printer() { flush(); }
+Printer::~Printer() {
+  flush();
+}
 
 void Printer::on_lines(graph::ServiceIndex i, runtime::Stream,
                        std::span<const std::string_view> lines) {
@@ -156,8 +160,8 @@ void Printer::on_change(const engine::StateChange& change) {
       break;
     case engine::State::skipped:
       if (change.because)
-        own_line(fmt::format("{} skipped ({} failed)", name,
-                             project_.services[*change.because].name));
+        own_line(
+            fmt::format("{} skipped ({} failed)", name, project_.services[*change.because].name));
       else
         own_line(name + " skipped");
       break;
@@ -180,7 +184,9 @@ void Printer::on_all_ready(std::size_t services, engine::Duration since_bring_up
                        format_elapsed(since_bring_up)));
 }
 
-void Printer::on_failure(const engine::Failure& failure) { failure_ = failure; }
+void Printer::on_failure(const engine::Failure& failure) {
+  failure_ = failure;
+}
 
 void Printer::on_stopping(int signal) {
   own_line(signal == SIGINT ? "stopping (Ctrl-C again kills everything at once)"
@@ -200,23 +206,11 @@ void Printer::on_done(int, engine::Duration) {
 // The summary comes last, after teardown, when the failed service's output
 // has been read to its end.
 void Printer::print_failure() {
-  std::string text = fmt::format("summon: error: {}\n", failure_->message);
-  if (stack_) {
-    const auto tail = stack_->runner().tail(failure_->service);
-    const auto& name = project_.services[failure_->service].name;
-    if (!tail.empty()) {
-      text += fmt::format("last {} line{} of {}:\n", tail.size(), tail.size() == 1 ? "" : "s",
-                          name);
-      for (const auto& line : tail) {
-        text += "  " + name + " | ";
-        if (options_.color)
-          append_for_terminal(text, line);
-        else
-          text += line;
-        text += '\n';
-      }
-    }
-  }
+  const auto& name = project_.services[failure_->service].name;
+  const auto tail = stack_ ? stack_->runner().tail(failure_->service) : std::deque<std::string>{};
+  const std::string text = runtime::failure_summary(
+      failure_->message, name, tail,
+      options_.color ? runtime::AppendLine(append_for_terminal) : runtime::AppendLine());
   bool broken = false;
   write_all(STDERR_FILENO, text, broken);
 }

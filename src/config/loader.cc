@@ -41,8 +41,8 @@ std::vector<std::string> declared_ports(const Node& root, const std::string& fil
   std::vector<const Node*> seen;
   for (const auto& item : ports->items) {
     if (!item.is_string()) continue;
-    auto first = std::find_if(seen.begin(), seen.end(),
-                              [&](const Node* n) { return n->text == item.text; });
+    auto first =
+        std::find_if(seen.begin(), seen.end(), [&](const Node* n) { return n->text == item.text; });
     if (first != seen.end()) {
       diagnostics.error(file, item.mark,
                         fmt::format("port name '{}' is declared twice (first at line {})",
@@ -68,10 +68,10 @@ void check_dependencies(const ProjectSpec& project, const std::string& file,
       } else if (!known.contains(dependency.service)) {
         // Suggestions cost a pass over every name: only for errors that will be shown.
         bool shown = diagnostics.size() < Diagnostics::limit;
-        diagnostics.error(file, dependency.mark,
-                          fmt::format("service '{}' depends on unknown service '{}'{}",
-                                      service.name, dependency.service,
-                                      shown ? did_you_mean(dependency.service, names) : ""));
+        diagnostics.error(
+            file, dependency.mark,
+            fmt::format("service '{}' depends on unknown service '{}'{}", service.name,
+                        dependency.service, shown ? did_you_mean(dependency.service, names) : ""));
       }
     }
 }
@@ -96,6 +96,30 @@ ProjectSpec read_project(Reader& reader, const Node& root, std::vector<std::stri
   return project;
 }
 
+// Everything after parsing and the schema: interpolation, typed reading and
+// the dependency names.
+ProjectSpec read_checked(const Node& root, const std::string& path, const std::string& dir,
+                         EnvList dotenv_values, const LoadOptions& options,
+                         Diagnostics& diagnostics) {
+  auto dotenv = std::make_shared<EnvList>(std::move(dotenv_values));
+  auto getenv = options.getenv ? options.getenv : environment_variable;
+  InterpolationContext context;
+  context.lookup = [getenv, dotenv](const std::string& name) -> std::optional<std::string> {
+    if (auto value = getenv(name)) return value;
+    // Later lines of a dotenv file win, so search from the end.
+    for (auto it = dotenv->rbegin(); it != dotenv->rend(); ++it)
+      if (it->first == name) return it->second;
+    return std::nullopt;
+  };
+  context.declared_ports = declared_ports(root, path, diagnostics);
+  context.ports = options.ports;
+
+  Reader reader(path, dir, context, diagnostics);
+  ProjectSpec project = read_project(reader, root, context.declared_ports);
+  check_dependencies(project, path, diagnostics);
+  return project;
+}
+
 }  // namespace
 
 LoadResult load_project_text(const std::string& text, const std::string& path,
@@ -108,22 +132,16 @@ LoadResult load_project_text(const std::string& text, const std::string& path,
   if (!check_schema(*root, path, diagnostics) && !root->is_map()) return result;
 
   std::string dir = std::filesystem::absolute(path).parent_path().lexically_normal().string();
-  auto dotenv = std::make_shared<EnvList>(interpolation_dotenv(dir, diagnostics));
-  auto getenv = options.getenv ? options.getenv : environment_variable;
-  InterpolationContext context;
-  context.lookup = [getenv, dotenv](const std::string& name) -> std::optional<std::string> {
-    if (auto value = getenv(name)) return value;
-    // Later lines of a dotenv file win, so search from the end.
-    for (auto it = dotenv->rbegin(); it != dotenv->rend(); ++it)
-      if (it->first == name) return it->second;
-    return std::nullopt;
-  };
-  context.declared_ports = declared_ports(*root, path, diagnostics);
-  context.ports = options.ports;
+  EnvList dotenv = interpolation_dotenv(dir, diagnostics);
+  result.project = read_checked(*root, path, dir, std::move(dotenv), options, diagnostics);
+  return result;
+}
 
-  Reader reader(path, dir, context, diagnostics);
-  result.project = read_project(reader, *root, context.declared_ports);
-  check_dependencies(*result.project, path, diagnostics);
+LoadResult load_project_tree(const Node& root, const std::string& name, const std::string& dir,
+                             const LoadOptions& options) {
+  LoadResult result;
+  if (!check_schema(root, name, result.diagnostics) && !root.is_map()) return result;
+  result.project = read_checked(root, name, dir, {}, options, result.diagnostics);
   return result;
 }
 

@@ -8,6 +8,7 @@
 
 #include "config/diagnostic.hpp"
 #include "config/environment.hpp"
+#include "config/node.hpp"
 #include "config/project_spec.hpp"
 
 namespace summon::config {
@@ -35,6 +36,12 @@ LoadResult load_project(const std::string& path, const LoadOptions& options = {}
 /// Loads `text` as if it were the file at `path`; relative paths in it are
 /// resolved against path's folder.
 LoadResult load_project_text(const std::string& text, const std::string& path,
+                             const LoadOptions& options = {});
+
+/// Loads a document built in memory rather than parsed (services declared in
+/// C++): `name` stands for the file in diagnostics, and relative paths are
+/// resolved against `dir`. There is no `.env` to consult.
+LoadResult load_project_tree(const Node& root, const std::string& name, const std::string& dir,
                              const LoadOptions& options = {});
 
 }  // namespace summon::config

@@ -27,6 +27,11 @@ CompiledProject compile_project_text(const std::string& text, const std::string&
   return finish(config::load_project_text(text, path, options));
 }
 
+CompiledProject compile_project_tree(const config::Node& root, const std::string& name,
+                                     const std::string& dir, const config::LoadOptions& options) {
+  return finish(config::load_project_tree(root, name, dir, options));
+}
+
 std::optional<std::vector<ServiceIndex>> select_services(const DependencyGraph& graph,
                                                          const std::vector<std::string>& names,
                                                          const std::string& file,
@@ -43,9 +48,9 @@ std::optional<std::vector<ServiceIndex>> select_services(const DependencyGraph& 
     if (auto index = graph.index(name)) {
       roots.push_back(*index);
     } else {
-      diagnostics.error(file, {},
-                        fmt::format("no service named '{}'{}", name,
-                                    config::did_you_mean(name, known)));
+      diagnostics.error(
+          file, {},
+          fmt::format("no service named '{}'{}", name, config::did_you_mean(name, known)));
       ok = false;
     }
   }

@@ -28,6 +28,11 @@ CompiledProject compile_project(const std::string& path, const config::LoadOptio
 CompiledProject compile_project_text(const std::string& text, const std::string& path,
                                      const config::LoadOptions& options = {});
 
+/// The same for a document built in memory (config::load_project_tree).
+CompiledProject compile_project_tree(const config::Node& root, const std::string& name,
+                                     const std::string& dir,
+                                     const config::LoadOptions& options = {});
+
 /// The indices of the named services and everything they depend on; all
 /// services when `names` is empty. Unknown names are diagnostics (with "did
 /// you mean") against `file` and yield nullopt.

@@ -1,0 +1,119 @@
+// A Session is a project brought up: its constructor returns once every
+// service is ready, its destructor stops them all, and in between you can
+// ask where they are. It is `summon up` as an object, on the same engine.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "summon/errors.hpp"
+#include "summon/project.hpp"
+
+namespace summon {
+
+/// Every field has a default, so designated initializers may name any few:
+/// `summon::Options{.timeout = std::chrono::seconds(5)}`.
+struct Options {
+  /// Bring up only these services and what they depend on. Empty: all.
+  std::vector<std::string> services = {};
+  /// Replaces every probe's own timeout, as `summon up --timeout` does.
+  std::optional<std::chrono::milliseconds> timeout = {};
+  /// Also write each service's output to FOLDER/NAME.log (the folder is made).
+  std::string log_dir = {};
+  /// Copy each line the services write to stderr, as `NAME | line`.
+  bool echo = false;
+};
+
+/// Where a service stands (SPEC 3): pending → starting → started → ready,
+/// then stopping → stopped; `completed` when it exited with code 0;
+/// `failed` and `skipped` when it or a dependency failed.
+enum class State {
+  pending,
+  starting,
+  started,
+  ready,
+  completed,
+  stopping,
+  stopped,
+  failed,
+  skipped
+};
+
+/// "ready", "stopped", ...: the names `summon up` prints.
+std::string_view state_name(State state);
+
+/// Thread safety: the const members (port, state, pid, output, environment)
+/// may be called from any thread, at the same time as each other and while
+/// the services run. Construction, stop(), moves and destruction are one
+/// thread's business. Sessions are independent of each other: several may
+/// run in one process, from several threads.
+///
+/// Processes: every service runs in its own process group (and, where the
+/// machine allows, its own cgroup); summon reaps only the processes it
+/// started, installs no signal handler in your program, and leaves your
+/// program's own children alone. If your program dies without stopping a
+/// session (a crash, SIGKILL, an uncaught Ctrl-C), a small guardian process
+/// it forked at the start kills what the session started.
+class Session {
+ public:
+  /// Brings up the project's services (or `options.services` and their
+  /// dependencies), each as soon as its dependencies are, and returns when
+  /// every one is ready. Throws ConfigError if the project is invalid, and
+  /// StartError (after stopping whatever had started) if bring-up failed.
+  explicit Session(const Project& project, Options options = {});
+  /// Stops every service in reverse dependency order and waits until none of
+  /// their processes is left, as `summon up` does on Ctrl-C. Never throws;
+  /// call stop() first to hear about problems.
+  ~Session();
+  /// A moved-from session holds nothing: its destructor and stop() do
+  /// nothing, and its queries throw std::logic_error.
+  Session(Session&& other) noexcept;
+  /// Stops this session's services first (as the destructor does, without
+  /// throwing).
+  Session& operator=(Session&& other) noexcept;
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  /// Stops everything now, as the destructor would, and throws StopError if
+  /// a service had exited on its own after it was ready or had to be killed.
+  /// Later calls do nothing.
+  void stop();
+
+  // Queries. They keep answering after stop() (every service `stopped`, no
+  // pid, the output as it ended). A service name that is not in this
+  // session (unknown, or left out by Options::services) throws
+  // std::out_of_range.
+
+  /// The port picked for `ports:` entry (or Project::port) `name`.
+  /// Throws std::out_of_range for a name that is not declared.
+  int port(std::string_view name) const;
+  /// Where service `name` stands now.
+  State state(std::string_view name) const;
+  /// The pid of service `name`'s main process (it leads its process group)
+  /// while that process runs; nullopt before it starts and after it ends.
+  std::optional<pid_t> pid(std::string_view name) const;
+  /// Everything of service `name`'s output read so far, one '\n' per line
+  /// (the last 8 MiB at most). stdout and stderr are separate pipes read as
+  /// they come, so lines of the two may arrive in another order than they
+  /// were written; and a line can arrive just after a state change it
+  /// preceded. To wait for a line, use a `log` probe.
+  std::string output(std::string_view name) const;
+  /// The environment `summon run` gives its command: your program's own,
+  /// then the project's `env`, then SUMMON_PORT_<NAME> for each port.
+  std::map<std::string, std::string> environment() const;
+
+  class Impl;  // the library's own
+
+ private:
+  const Impl& impl() const;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace summon

@@ -1,0 +1,359 @@
+// Session: a Stack run on a thread of its own, and what the caller may ask
+// while it runs. The loop thread reports; the caller's threads read what it
+// reported, under one mutex.
+#include <summon/session.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "config/environment.hpp"
+#include "config/suggest.hpp"
+#include "library/access.hpp"
+#include "runtime/failure_summary.hpp"
+#include "runtime/free_ports.hpp"
+#include "runtime/stack.hpp"
+
+namespace summon {
+
+namespace {
+
+// What output() keeps of each service; older lines go first.
+constexpr std::size_t output_limit = 8 << 20;
+
+State public_state(engine::State state) {
+  switch (state) {
+    case engine::State::pending:
+      return State::pending;
+    case engine::State::starting:
+      return State::starting;
+    case engine::State::started:
+      return State::started;
+    case engine::State::ready:
+      return State::ready;
+    case engine::State::completed:
+      return State::completed;
+    case engine::State::stopping:
+      return State::stopping;
+    case engine::State::stopped:
+      return State::stopped;
+    case engine::State::failed:
+      return State::failed;
+    case engine::State::skipped:
+      return State::skipped;
+  }
+  return State::pending;
+}
+
+void write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t wrote = ::write(fd, data.data(), data.size());
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote <= 0) return;
+    data.remove_prefix(static_cast<std::size_t>(wrote));
+  }
+}
+
+}  // namespace
+
+std::string_view state_name(State state) {
+  switch (state) {
+    case State::pending:
+      return "pending";
+    case State::starting:
+      return "starting";
+    case State::started:
+      return "started";
+    case State::ready:
+      return "ready";
+    case State::completed:
+      return "completed";
+    case State::stopping:
+      return "stopping";
+    case State::stopped:
+      return "stopped";
+    case State::failed:
+      return "failed";
+    case State::skipped:
+      return "skipped";
+  }
+  return "unknown";
+}
+
+class Session::Impl final : public runtime::StackObserver, public runtime::OutputListener {
+ public:
+  Impl(const Project::Impl& project, Options options);
+  ~Impl() override { stop(); }
+
+  /// Asks for teardown and waits until nothing the session started is left.
+  void stop() noexcept;
+  /// What went wrong while the services ran, once; then nothing.
+  std::string take_problems();
+
+  int port(std::string_view name) const;
+  State state(std::string_view name) const;
+  std::optional<pid_t> pid(std::string_view name) const;
+  std::string output(std::string_view name) const;
+  std::map<std::string, std::string> environment() const;
+
+ private:
+  // From the loop thread.
+  void on_change(const engine::StateChange& change) override;
+  void on_all_ready(std::size_t services, engine::Duration since_bring_up) override;
+  void on_failure(const engine::Failure& failure) override;
+  void on_done(int exit_code, engine::Duration since_bring_up) override;
+  void on_lines(graph::ServiceIndex i, runtime::Stream stream,
+                std::span<const std::string_view> lines) override;
+  void on_status(graph::ServiceIndex, std::string_view) override {}
+
+  void compile(const Project::Impl& project);
+  graph::ServiceIndex index_of(std::string_view name) const;
+  const std::string& name_of(graph::ServiceIndex i) const {
+    return compiled_.project->services[i].name;
+  }
+
+  Options options_;
+  config::PortMap ports_;
+  graph::CompiledProject compiled_;
+  std::vector<graph::ServiceIndex> selected_;
+  std::vector<bool> in_run_;
+  std::size_t name_width_ = 0;
+  std::unique_ptr<runtime::Stack> stack_;
+  std::thread loop_;
+
+  // Written by the loop thread, read by any, under mutex_.
+  struct Seen {
+    State state = State::pending;
+    std::optional<pid_t> pid;
+    std::string output;
+  };
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<Seen> seen_;
+  bool all_ready_ = false;
+  bool done_ = false;
+  bool stopping_ = false;
+  std::optional<engine::Failure> failure_;
+  std::string failure_summary_;
+  std::vector<std::string> problems_;
+};
+
+Session::Impl::Impl(const Project::Impl& project, Options options) : options_(std::move(options)) {
+  compile(project);
+  runtime::StackOptions stack_options;
+  stack_options.engine.mode = engine::Mode::up;
+  if (options_.timeout) stack_options.engine.timeout = config::Duration(*options_.timeout);
+  stack_options.ports = ports_;
+  if (!options_.log_dir.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(options_.log_dir, error);
+    if (error) throw Error(fmt::format("log_dir {}: {}", options_.log_dir, error.message()));
+    stack_options.log_dir = options_.log_dir;
+  }
+  stack_options.embedded = true;
+
+  seen_.resize(compiled_.project->services.size());
+  stack_ = std::make_unique<runtime::Stack>(*compiled_.project, *compiled_.graph, selected_,
+                                            std::move(stack_options), *this, *this);
+  loop_ = std::thread([this] { stack_->up(); });
+
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [this] { return all_ready_ || done_; });
+  if (all_ready_) return;
+  lock.unlock();
+  loop_.join();  // bring-up failed and everything is stopped: the loop has ended
+  stack_.reset();
+  if (!failure_) throw Error("summon: the session ended before its services were ready");
+  throw StartError(name_of(failure_->service), failure_->reason, failure_summary_);
+}
+
+// Ports are picked per session, so two sessions of one project can run at
+// once; the project is compiled again with them, as `summon up` does.
+void Session::Impl::compile(const Project::Impl& project) {
+  compiled_ = project.compile(nullptr);
+  if (!compiled_.ok()) throw_config_error(compiled_.diagnostics);
+  if (!compiled_.project->ports.empty()) {
+    std::string error;
+    auto picked = runtime::pick_ports(compiled_.project->ports, error);
+    if (!picked) throw Error("summon: " + error);
+    ports_ = std::move(*picked);
+    compiled_ = project.compile(&ports_);
+    if (!compiled_.ok()) throw_config_error(compiled_.diagnostics);
+  }
+  config::Diagnostics diagnostics;
+  auto selected = graph::select_services(*compiled_.graph, options_.services,
+                                         compiled_.project->file, diagnostics);
+  if (!selected) throw_config_error(diagnostics);
+  selected_ = std::move(*selected);
+  in_run_.assign(compiled_.project->services.size(), false);
+  for (auto i : selected_) {
+    in_run_[i] = true;
+    name_width_ = std::max(name_width_, name_of(i).size());
+  }
+}
+
+void Session::Impl::stop() noexcept {
+  if (!stack_) return;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  stack_->request_stop();
+  loop_.join();
+  // The Stack's end empties and removes its cgroups and runtime folder.
+  stack_.reset();
+}
+
+std::string Session::Impl::take_problems() {
+  std::lock_guard lock(mutex_);
+  std::string text;
+  for (const auto& problem : problems_) text += (text.empty() ? "" : "\n") + problem;
+  problems_.clear();
+  return text;
+}
+
+void Session::Impl::on_change(const engine::StateChange& change) {
+  const auto& name = name_of(change.service);
+  std::lock_guard lock(mutex_);
+  Seen& seen = seen_[change.service];
+  seen.state = public_state(change.to);
+  const bool over = change.exit || change.to == engine::State::stopped ||
+                    change.to == engine::State::completed || change.to == engine::State::failed ||
+                    change.to == engine::State::skipped;
+  seen.pid = over ? std::nullopt : stack_->runner().pid(change.service);
+  if (change.to == engine::State::failed && all_ready_ && !stopping_)
+    problems_.push_back(fmt::format("{}: {}", name, change.reason));
+  if (change.to == engine::State::stopped && change.killed)
+    problems_.push_back(fmt::format("{}: did not stop in time and was killed", name));
+}
+
+void Session::Impl::on_all_ready(std::size_t, engine::Duration) {
+  std::lock_guard lock(mutex_);
+  all_ready_ = true;
+  changed_.notify_all();
+}
+
+void Session::Impl::on_failure(const engine::Failure& failure) {
+  std::lock_guard lock(mutex_);
+  failure_ = failure;
+}
+
+// After teardown, when the failed service's output has been read to its end.
+void Session::Impl::on_done(int, engine::Duration) {
+  std::lock_guard lock(mutex_);
+  if (failure_)
+    failure_summary_ = runtime::failure_summary(failure_->message, name_of(failure_->service),
+                                                stack_->runner().tail(failure_->service));
+  done_ = true;
+  changed_.notify_all();
+}
+
+void Session::Impl::on_lines(graph::ServiceIndex i, runtime::Stream,
+                             std::span<const std::string_view> lines) {
+  if (options_.echo) {
+    std::string text;
+    for (auto line : lines) text += fmt::format("{:<{}} | {}\n", name_of(i), name_width_, line);
+    write_all(STDERR_FILENO, text);
+  }
+  std::lock_guard lock(mutex_);
+  std::string& output = seen_[i].output;
+  for (auto line : lines) output.append(line).push_back('\n');
+  if (output.size() > output_limit) {
+    // Keep whole lines: cut after the first newline past the excess.
+    auto cut = output.find('\n', output.size() - output_limit);
+    output.erase(0, cut == std::string::npos ? output.size() : cut + 1);
+  }
+}
+
+graph::ServiceIndex Session::Impl::index_of(std::string_view name) const {
+  auto index = compiled_.graph->index(std::string(name));
+  if (index && in_run_[*index]) return *index;
+  std::vector<std::string> names;
+  for (auto i : selected_) names.push_back(name_of(i));
+  throw std::out_of_range(fmt::format("summon::Session: no service named '{}' in this session{}",
+                                      name, config::did_you_mean(std::string(name), names)));
+}
+
+int Session::Impl::port(std::string_view name) const {
+  auto found = ports_.find(std::string(name));
+  if (found != ports_.end()) return found->second;
+  std::vector<std::string> names;
+  for (const auto& [each, _] : ports_) names.push_back(each);
+  throw std::out_of_range(fmt::format("summon::Session: no port named '{}'{}", name,
+                                      config::did_you_mean(std::string(name), names)));
+}
+
+State Session::Impl::state(std::string_view name) const {
+  const auto i = index_of(name);
+  std::lock_guard lock(mutex_);
+  return seen_[i].state;
+}
+
+std::optional<pid_t> Session::Impl::pid(std::string_view name) const {
+  const auto i = index_of(name);
+  std::lock_guard lock(mutex_);
+  return seen_[i].pid;
+}
+
+std::string Session::Impl::output(std::string_view name) const {
+  const auto i = index_of(name);
+  std::lock_guard lock(mutex_);
+  return seen_[i].output;
+}
+
+std::map<std::string, std::string> Session::Impl::environment() const {
+  std::map<std::string, std::string> out;
+  for (auto& [key, value] :
+       config::run_environment(*compiled_.project, config::process_environment(), ports_))
+    out[key] = value;
+  return out;
+}
+
+Session::Session(const Project& project, Options options)
+    : impl_(std::make_unique<Impl>(*project.impl_, std::move(options))) {}
+
+Session::~Session() = default;  // Impl's destructor stops
+Session::Session(Session&& other) noexcept = default;
+
+Session& Session::operator=(Session&& other) noexcept {
+  if (this != &other) {
+    if (impl_) impl_->stop();
+    impl_ = std::move(other.impl_);
+  }
+  return *this;
+}
+
+void Session::stop() {
+  if (!impl_) return;
+  impl_->stop();
+  if (auto problems = impl_->take_problems(); !problems.empty()) throw StopError(problems);
+}
+
+const Session::Impl& Session::impl() const {
+  if (!impl_) throw std::logic_error("summon::Session: used after it was moved from");
+  return *impl_;
+}
+
+int Session::port(std::string_view name) const {
+  return impl().port(name);
+}
+State Session::state(std::string_view name) const {
+  return impl().state(name);
+}
+std::optional<pid_t> Session::pid(std::string_view name) const {
+  return impl().pid(name);
+}
+std::string Session::output(std::string_view name) const {
+  return impl().output(name);
+}
+std::map<std::string, std::string> Session::environment() const {
+  return impl().environment();
+}
+
+}  // namespace summon

@@ -1,0 +1,100 @@
+// The program hosting a Session keeps its own children, signal dispositions and mask.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstring>
+#include <string>
+
+#include <doctest/doctest.h>
+
+#include <summon/summon.hpp>
+
+#include "library_helpers.hpp"
+
+using namespace summon::testing;
+
+namespace {
+
+// A one-shot task the other service waits for, so that the session reaps an
+// exit while it runs, and a service that runs until stopped.
+summon::Project reaping_project() {
+  summon::Project project;
+  project.add(summon::service("task", summon::shell("exit 0")))
+      .add(summon::service("web", {test_service_bin(), "--ready", "log:web up", "--child"})
+               .ready(summon::log("web up"))
+               .depends_on("task", summon::Condition::completed));
+  return project;
+}
+
+constexpr std::array<int, 4> watched_signals = {SIGCHLD, SIGINT, SIGTERM, SIGPIPE};
+
+struct Dispositions {
+  std::array<struct sigaction, watched_signals.size()> actions{};
+
+  static Dispositions now() {
+    Dispositions out;
+    for (std::size_t i = 0; i < watched_signals.size(); ++i)
+      REQUIRE(::sigaction(watched_signals[i], nullptr, &out.actions[i]) == 0);
+    return out;
+  }
+};
+
+// The same handler and flags for every watched signal. Not SIG_DFL itself:
+// doctest installs its own SIGINT and SIGTERM handlers while a test runs.
+void check_unchanged(const Dispositions& before, const char* when) {
+  const auto after = Dispositions::now();
+  for (std::size_t i = 0; i < watched_signals.size(); ++i) {
+    INFO(when, ": signal ", watched_signals[i]);
+    CHECK((after.actions[i].sa_handler == before.actions[i].sa_handler));
+    CHECK(after.actions[i].sa_flags == before.actions[i].sa_flags);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("the library does not reap the host program's own children") {
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) ::_exit(42);
+  // Exited but not reaped (WNOWAIT): a zombie a careless waitpid(-1) would take.
+  siginfo_t info{};
+  REQUIRE(::waitid(P_PID, static_cast<id_t>(child), &info, WEXITED | WNOWAIT) == 0);
+
+  {
+    summon::Session session(reaping_project());
+    CHECK(session.state("task") == summon::State::completed);
+  }
+
+  int status = 0;
+  CHECK(::waitpid(child, &status, 0) == child);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 42);
+}
+
+TEST_CASE("the library installs no signal handler") {
+  const auto before = Dispositions::now();
+  {
+    summon::Session session(reaping_project());
+    check_unchanged(before, "while a session is up");
+  }
+  check_unchanged(before, "after the session is gone");
+}
+
+TEST_CASE("the library leaves the calling thread's signal mask alone") {
+  sigset_t before;
+  REQUIRE(::pthread_sigmask(SIG_BLOCK, nullptr, &before) == 0);
+  auto same_mask = [&] {
+    sigset_t now;
+    REQUIRE(::pthread_sigmask(SIG_BLOCK, nullptr, &now) == 0);
+    for (int signal = 1; signal < NSIG; ++signal)
+      if (::sigismember(&now, signal) != ::sigismember(&before, signal)) return false;
+    return true;
+  };
+  {
+    summon::Session session(reaping_project());
+    CHECK(same_mask());
+  }
+  CHECK(same_mask());
+}
