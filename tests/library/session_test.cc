@@ -1,7 +1,9 @@
 // Session: up in the constructor, queries while it runs, down in the destructor.
+#include <algorithm>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include <doctest/doctest.h>
 
@@ -72,6 +74,40 @@ TEST_CASE("two sessions of the same file run at once on different ports") {
     pids = {*first.pid("web"), *second.pid("web")};
   }
   for (pid_t pid : pids) CHECK_FALSE(alive(pid));
+}
+
+TEST_CASE("sessions made, asked and ended on several threads at once stay apart") {
+  (void)test_service_bin();
+  TempDir dir;
+  const auto project = summon::Project::load(dir.write("services.yaml", web_on_a_port));
+
+  constexpr int threads = 4;
+  std::vector<std::thread> running;
+  std::vector<pid_t> pids(threads);
+  std::vector<int> ports(threads);
+  std::vector<std::string> problems(threads);
+  for (int t = 0; t < threads; ++t)
+    running.emplace_back([&, t] {
+      try {
+        summon::Session session(project);
+        ports[t] = session.port("web");
+        // Queried from this thread while the session's loop runs on its own.
+        for (int n = 0; n < 100; ++n) (void)session.output("web");
+        pids[t] = session.pid("web").value_or(0);
+        if (session.state("web") != summon::State::ready) problems[t] = "not ready";
+      } catch (const std::exception& error) {
+        problems[t] = error.what();
+      }
+    });
+  for (auto& thread : running) thread.join();
+  for (int t = 0; t < threads; ++t) {
+    CAPTURE(t);
+    CHECK(problems[t] == "");
+    REQUIRE(pids[t] > 0);
+    CHECK_FALSE(alive(pids[t]));
+  }
+  std::sort(ports.begin(), ports.end());
+  CHECK(std::adjacent_find(ports.begin(), ports.end()) == ports.end());
 }
 
 TEST_CASE("Options::services brings up a subset and its dependencies, nothing else") {
