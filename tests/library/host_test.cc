@@ -98,3 +98,37 @@ TEST_CASE("the library leaves the calling thread's signal mask alone") {
   }
   CHECK(same_mask());
 }
+
+TEST_CASE("a host program killed with a session up leaves no service behind") {
+  // The host is a child of this test, so that it can be SIGKILLed: it brings
+  // a session up, says its service's pid, and waits to be killed.
+  int pipe_fds[2];
+  REQUIRE(::pipe(pipe_fds) == 0);
+  const pid_t host = ::fork();
+  REQUIRE(host >= 0);
+  if (host == 0) {
+    ::close(pipe_fds[0]);
+    summon::Project project;
+    project.add(summon::service("web", {test_service_bin(), "--ready", "log:web up", "--child"})
+                    .ready(summon::log("web up")));
+    summon::Session session(project);
+    const pid_t pid = session.pid("web").value_or(0);
+    (void)!::write(pipe_fds[1], &pid, sizeof pid);
+    ::pause();
+    ::_exit(0);
+  }
+  ::close(pipe_fds[1]);
+  pid_t service = 0;
+  const bool told = ::read(pipe_fds[0], &service, sizeof service) == sizeof service;
+  ::close(pipe_fds[0]);
+  REQUIRE(told);
+  REQUIRE(service > 0);
+  const auto members = group_members(service);  // the service and its child
+  CHECK(members.size() == 2);
+
+  ::kill(host, SIGKILL);
+  int status = 0;
+  REQUIRE(::waitpid(host, &status, 0) == host);
+  // The guardian the session forked sees its host's end and kills the group.
+  CHECK(eventually([&] { return group_members(service).empty(); }, 10s));
+}
