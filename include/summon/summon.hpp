@@ -7,7 +7,7 @@
 //     #include <summon/summon.hpp>
 //
 //     summon::Session stack(summon::Project::load("services.yaml"));
-//     auto url = fmt::format("http://127.0.0.1:{}/", stack.port("api"));
+//     auto url = "http://127.0.0.1:" + std::to_string(stack.port("api")) + "/";
 //     ...  // test against it; the services stop when `stack` goes
 //
 // Declared in code:
