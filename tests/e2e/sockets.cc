@@ -102,6 +102,10 @@ bool has_ipv6() {
 }
 
 HttpAnswer http_get(int port, std::chrono::milliseconds timeout) {
+  return http_get(port, "/", timeout);
+}
+
+HttpAnswer http_get(int port, const std::string& path, std::chrono::milliseconds timeout) {
   HttpAnswer answer;
   int fd = connect_tcp(port, false);
   if (fd < 0) return answer;
@@ -109,7 +113,7 @@ HttpAnswer http_get(int port, std::chrono::milliseconds timeout) {
                 static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
-  std::string request = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
   std::string response;
   if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
       static_cast<ssize_t>(request.size())) {

@@ -40,5 +40,8 @@ struct HttpAnswer {
 
 /// GET http://127.0.0.1:PORT/, reading the answer to its end within `timeout`.
 HttpAnswer http_get(int port, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+/// GET http://127.0.0.1:PORT`path` ("/items"), the same way.
+HttpAnswer http_get(int port, const std::string& path,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 }  // namespace summon::testing
