@@ -16,8 +16,9 @@ namespace summon {
 class Project {
  public:
   /// Reads and checks a services file (SPEC 1) at once. Throws ConfigError
-  /// with every problem, each at its FILE:LINE:COL. Environment variables
-  /// are interpolated when a Session starts, so one set after load counts.
+  /// with every problem, each at its FILE:LINE:COL. The file is read again
+  /// (by its absolute path) when each Session starts, with the environment
+  /// as it is then: a variable must be set (or have a default) at both times.
   static Project load(const std::string& path);
 
   /// An empty project, for services declared in code. Its name (the

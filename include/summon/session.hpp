@@ -58,15 +58,21 @@ std::string_view state_name(State state);
 /// Processes: every service runs in its own process group (and, where the
 /// machine allows, its own cgroup); summon reaps only the processes it
 /// started, installs no signal handler in your program, and leaves your
-/// program's own children alone. If your program dies without stopping a
-/// session (a crash, SIGKILL, an uncaught Ctrl-C), a small guardian process
-/// it forked at the start kills what the session started.
+/// program's own children alone. In return, your program must leave
+/// summon's alone: no SIGCHLD set to SIG_IGN or SA_NOCLDWAIT (the
+/// constructor refuses those), and no waitpid(-1) or wait() while a session
+/// runs, which could reap a service before summon sees how it ended. If your
+/// program dies without stopping a session (a crash, SIGKILL, an uncaught
+/// Ctrl-C), a small guardian process it forked at the start kills what the
+/// session started.
 class Session {
  public:
   /// Brings up the project's services (or `options.services` and their
   /// dependencies), each as soon as its dependencies are, and returns when
-  /// every one is ready. Throws ConfigError if the project is invalid, and
-  /// StartError (after stopping whatever had started) if bring-up failed.
+  /// every one is ready. Throws ConfigError if the project is invalid,
+  /// StartError (after stopping whatever had started) if bring-up failed,
+  /// and Error if the session cannot run at all (no free port, SIGCHLD
+  /// ignored).
   explicit Session(const Project& project, Options options = {});
   /// Stops every service in reverse dependency order and waits until none of
   /// their processes is left, as `summon up` does on Ctrl-C. Never throws;

@@ -57,13 +57,22 @@ config::Node& member_map(config::Node& map, const std::string& key) {
   return map.members.back().second;
 }
 
-void stamp(config::Node& node, config::Mark mark) {
-  node.mark = mark;
-  for (auto& item : node.items) stamp(item, mark);
+namespace {
+
+void stamp_from(config::Node& node, int line, int& column) {
+  node.mark = {line, column++};
+  for (auto& item : node.items) stamp_from(item, line, column);
   for (auto& [key, value] : node.members) {
-    key.mark = mark;
-    stamp(value, mark);
+    key.mark = {line, column++};
+    stamp_from(value, line, column);
   }
+}
+
+}  // namespace
+
+void stamp(config::Node& node, int line) {
+  int column = 1;
+  stamp_from(node, line, column);
 }
 
 }  // namespace summon::library

@@ -24,7 +24,8 @@ void set_member(config::Node& map, const std::string& key, config::Node value);
 /// The member `key` of `map`, made an empty mapping if missing.
 config::Node& member_map(config::Node& map, const std::string& key);
 
-/// Gives `node`, its keys and everything below the same position.
-void stamp(config::Node& node, config::Mark mark);
+/// Gives `node`, its keys and everything below positions on `line`, each a
+/// column of its own.
+void stamp(config::Node& node, int line);
 
 }  // namespace summon::library

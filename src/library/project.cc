@@ -4,6 +4,7 @@
 #include <summon/project.hpp>
 
 #include <filesystem>
+#include <regex>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -19,10 +20,18 @@ using library::set_member;
 using library::string_node;
 
 // Declared in code, every part of the document is stamped with a made-up
-// line: 1 for the project's own keys, 2 + i for service i. Diagnostics are
-// then moved to where that part was written in C++.
-config::Mark made_up_mark(std::size_t part) {
-  return {static_cast<int>(part) + 1, 1};
+// line: 1 for the project's own keys, 2 + i for service i; each node gets a
+// column of its own, for the reader keeps one error per position. Diagnostics
+// are then moved to where that part was written in C++.
+int made_up_line(std::size_t part) {
+  return static_cast<int>(part) + 1;
+}
+
+// Messages that point at another made-up line ("first at line 1") would
+// mislead: the place they are moved to says it better.
+std::string without_made_up_lines(const std::string& message) {
+  static const std::regex line_reference(R"( \(first at line \d+\))");
+  return std::regex_replace(message, line_reference, "");
 }
 
 config::Diagnostics placed_in_code(const config::Diagnostics& found,
@@ -35,7 +44,8 @@ config::Diagnostics placed_in_code(const config::Diagnostics& found,
             : 0;
     const auto& where = parts[part];
     placed.error(where.file_name(),
-                 {static_cast<int>(where.line()), static_cast<int>(where.column())}, each.message);
+                 {static_cast<int>(where.line()), static_cast<int>(where.column())},
+                 without_made_up_lines(each.message));
   }
   return placed;
 }
@@ -59,20 +69,20 @@ graph::CompiledProject Project::Impl::compile(const config::PortMap* picked) con
     for (const auto& [key, value] : env) set_member(variables, key, string_node(value));
   }
   if (!ports.empty()) set_member(root, "ports", library::list_node(ports));
-  library::stamp(root, made_up_mark(0));
+  library::stamp(root, made_up_line(0));
 
   config::Diagnostics twice;
   config::Node& entries = library::member_map(root, "services");
-  entries.mark = made_up_mark(0);
+  entries.mark = {made_up_line(0), 0};
   for (const auto& service : services) {
     const auto& declared = ServiceAccess::impl(service);
     for (const auto& [key, _] : entries.members)
       if (key.text == declared.name)
-        twice.error({}, made_up_mark(parts.size()),
+        twice.error({}, {made_up_line(parts.size()), 0},
                     fmt::format("service '{}' is declared twice", declared.name));
     config::Node node = declared.node;
-    library::stamp(node, made_up_mark(parts.size()));
-    entries.members.emplace_back(config::Key{declared.name, made_up_mark(parts.size())},
+    library::stamp(node, made_up_line(parts.size()));
+    entries.members.emplace_back(config::Key{declared.name, {made_up_line(parts.size()), 0}},
                                  std::move(node));
     parts.push_back(declared.where);
   }
@@ -85,9 +95,11 @@ graph::CompiledProject Project::Impl::compile(const config::PortMap* picked) con
 
 Project Project::load(const std::string& path) {
   auto impl = std::make_shared<Impl>();
-  impl->file = path;
+  impl->file = path;  // as given, in this first report
   auto compiled = impl->compile(nullptr);
   if (!compiled.ok()) throw_config_error(compiled.diagnostics);
+  // Absolute from now on: a Session may start after the program has changed folder.
+  impl->file = std::filesystem::absolute(path).lexically_normal().string();
   impl->name = compiled.project->name;
   for (const auto& service : compiled.project->services) impl->loaded.push_back(service.name);
   return Project(std::move(impl));

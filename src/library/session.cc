@@ -3,10 +3,12 @@
 // reported, under one mutex.
 #include <summon/session.hpp>
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <condition_variable>
+#include <exception>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -124,8 +126,6 @@ class Session::Impl final : public runtime::StackObserver, public runtime::Outpu
   std::vector<graph::ServiceIndex> selected_;
   std::vector<bool> in_run_;
   std::size_t name_width_ = 0;
-  std::unique_ptr<runtime::Stack> stack_;
-  std::thread loop_;
 
   // Written by the loop thread, read by any, under mutex_.
   struct Seen {
@@ -142,9 +142,31 @@ class Session::Impl final : public runtime::StackObserver, public runtime::Outpu
   std::optional<engine::Failure> failure_;
   std::string failure_summary_;
   std::vector<std::string> problems_;
+  std::exception_ptr loop_error_;  // what ended the loop thread, if anything did
+
+  // Last: the loop goes first, while everything it reports to is still there.
+  std::unique_ptr<runtime::Stack> stack_;
+  std::thread loop_;
 };
 
+namespace {
+
+// A host that ignores SIGCHLD (or sets SA_NOCLDWAIT) has its children reaped
+// by the kernel: summon could never learn how its services and probes ended.
+void check_children_are_kept() {
+  struct sigaction action {};
+  ::sigaction(SIGCHLD, nullptr, &action);
+  if (action.sa_handler == SIG_IGN || (action.sa_flags & SA_NOCLDWAIT) != 0)
+    throw Error(
+        "summon: this program ignores SIGCHLD (or sets SA_NOCLDWAIT), so the kernel reaps its "
+        "children and summon cannot learn how its services end; restore the default SIGCHLD "
+        "action before making a Session");
+}
+
+}  // namespace
+
 Session::Impl::Impl(const Project::Impl& project, Options options) : options_(std::move(options)) {
+  check_children_are_kept();
   compile(project);
   runtime::StackOptions stack_options;
   stack_options.engine.mode = engine::Mode::up;
@@ -161,14 +183,25 @@ Session::Impl::Impl(const Project::Impl& project, Options options) : options_(st
   seen_.resize(compiled_.project->services.size());
   stack_ = std::make_unique<runtime::Stack>(*compiled_.project, *compiled_.graph, selected_,
                                             std::move(stack_options), *this, *this);
-  loop_ = std::thread([this] { stack_->up(); });
+  loop_ = std::thread([this] {
+    // Nothing may escape a thread: it would end the host program.
+    try {
+      stack_->up();
+    } catch (...) {
+      std::lock_guard lock(mutex_);
+      loop_error_ = std::current_exception();
+      done_ = true;
+      changed_.notify_all();
+    }
+  });
 
   std::unique_lock lock(mutex_);
   changed_.wait(lock, [this] { return all_ready_ || done_; });
-  if (all_ready_) return;
+  if (all_ready_ && !loop_error_) return;
   lock.unlock();
   loop_.join();  // bring-up failed and everything is stopped: the loop has ended
   stack_.reset();
+  if (loop_error_) std::rethrow_exception(loop_error_);
   if (!failure_) throw Error("summon: the session ended before its services were ready");
   throw StartError(name_of(failure_->service), failure_->reason, failure_summary_);
 }
@@ -265,8 +298,9 @@ void Session::Impl::on_lines(graph::ServiceIndex i, runtime::Stream,
   std::string& output = seen_[i].output;
   for (auto line : lines) output.append(line).push_back('\n');
   if (output.size() > output_limit) {
-    // Keep whole lines: cut after the first newline past the excess.
-    auto cut = output.find('\n', output.size() - output_limit);
+    // Cut to three quarters, at a line's end, so that the next cut is
+    // megabytes of output away rather than at every read.
+    auto cut = output.find('\n', output.size() - output_limit * 3 / 4);
     output.erase(0, cut == std::string::npos ? output.size() : cut + 1);
   }
 }

@@ -47,11 +47,14 @@ ChildReaper::ChildReaper(boost::asio::io_context& io, Reaping how) : io_(io), ho
 
 ChildReaper::~ChildReaper() {
   // Closing the pidfds (with own_) aborts their waits, which then find
-  // alive_ gone. Whatever has already ended is reaped now: the host keeps
-  // running, and a zombie would stay as long as it does.
+  // alive_ gone. A child still here has outlived the run (an exec probe's
+  // attempt killed a moment ago, say): it is killed and reaped now, for the
+  // host keeps running and a zombie would stay as long as it does. Not yet
+  // reaped, its pid cannot have been reused.
   for (const auto& entry : own_) {
-    int status;
-    ::waitpid(entry.first, &status, WNOHANG);
+    ::kill(entry.first, SIGKILL);
+    while (::waitpid(entry.first, nullptr, 0) < 0 && errno == EINTR) {
+    }
   }
 }
 

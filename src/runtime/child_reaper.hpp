@@ -37,8 +37,9 @@ class ChildReaper {
   /// reaps only the pids given to watch(). Create one, on the loop that runs
   /// everything, before the first spawn.
   explicit ChildReaper(boost::asio::io_context& io, Reaping how = Reaping::every_child);
-  /// Calls no callback from now on. own_children: reaps the watched children
-  /// that have already ended; any still running are left to end unwatched.
+  /// Calls no callback from now on. own_children: kills and reaps every
+  /// child it still has (forgotten ones included), so that none is left to
+  /// the host as a zombie.
   ~ChildReaper();
   ChildReaper(const ChildReaper&) = delete;
   ChildReaper& operator=(const ChildReaper&) = delete;

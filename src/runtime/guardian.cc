@@ -1,5 +1,5 @@
 // Guardian: a forked child reading "+g PGID", "+p PID", "--ID", "+c PATH" and
-// "+d PATH" lines until EOF.
+// "+d PATH" lines until "q" or the end of the socket.
 #include "runtime/guardian.hpp"
 
 #include "runtime/cgroups.hpp"
@@ -42,7 +42,8 @@ namespace {
   std::vector<std::string> folders;
   std::string pending;
   char buffer[4096];
-  for (;;) {
+  bool told_to_end = false;
+  while (!told_to_end) {
     const ssize_t got = ::read(3, buffer, sizeof buffer);
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) break;
@@ -51,6 +52,7 @@ namespace {
     while ((end = pending.find('\n')) != std::string::npos) {
       const std::string line = pending.substr(0, end);
       pending.erase(0, end + 1);
+      if (line == "q") told_to_end = true;
       if (line.size() < 3) continue;
       if (line[0] == '+' && (line[1] == 'c' || line[1] == 'd')) {
         (line[1] == 'c' ? cgroups : folders).push_back(line.substr(2));
@@ -92,9 +94,13 @@ Guardian::Guardian() {
 }
 
 Guardian::~Guardian() {
+  // Told in so many words, not only by the socket's end: a host program's
+  // child forked without exec holds a copy of the socket, and the end of
+  // file would not come while it lives.
+  write_line("q\n");
   if (channel_ >= 0) ::close(channel_);
   if (pid_ > 0) {
-    // The guardian ends as soon as it sees the socket close; this also reaps it.
+    // The guardian ends as soon as it reads that; this also reaps it.
     while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
     }
   }

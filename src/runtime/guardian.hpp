@@ -20,8 +20,8 @@ class Guardian {
  public:
   /// Forks the guardian. If that fails, summon runs without one.
   Guardian();
-  /// Closes the socket and waits for the guardian, which kills any group still
-  /// tracked (none after a clean teardown) and exits.
+  /// Tells the guardian to end, closes the socket and waits for it; it kills
+  /// any group still tracked (none after a clean teardown) and exits.
   ~Guardian();
   Guardian(const Guardian&) = delete;
   Guardian& operator=(const Guardian&) = delete;

@@ -79,6 +79,7 @@ void TcpConnect::connect_next(Done done, const boost::system::error_code& failur
   // A socket that failed to connect stays open in its address family; the
   // next endpoint may be of the other one.
   stream_.close();
+  open_close_on_exec(stream_.socket(), endpoint.protocol());
   stream_.expires_after(timeout_);
   stream_.async_connect(
       endpoint, [this, endpoint, done = std::move(done)](const boost::system::error_code& error) {

@@ -2,6 +2,9 @@
 // connect that tries each address of a host in turn.
 #pragma once
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -18,6 +21,20 @@ namespace summon::runtime {
 /// How an attempt's error reads in last_result(): "connection refused", or
 /// "no answer within 5s" when the step ran past `timeout`.
 std::string error_text(const boost::system::error_code& error, std::chrono::seconds timeout);
+
+/// Opens `socket` for `protocol` with close-on-exec set from the first
+/// instant: Asio's own open() does not set it, and inside a host program (the
+/// library) a probe's connection would leak into the host's own children.
+/// On failure the socket stays closed, and the connect that follows opens it
+/// and reports the error.
+template <typename Socket>
+void open_close_on_exec(Socket& socket, const typename Socket::protocol_type& protocol) {
+  const int fd = ::socket(protocol.family(), protocol.type() | SOCK_CLOEXEC, protocol.protocol());
+  if (fd < 0) return;
+  boost::system::error_code error;
+  socket.assign(protocol, fd, error);
+  if (error) ::close(fd);
+}
 
 /// "127.0.0.1:5432", "[::1]:5432".
 std::string endpoint_text(const boost::asio::ip::tcp::endpoint& endpoint);

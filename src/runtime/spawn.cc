@@ -236,7 +236,6 @@ std::variant<pid_t, std::string> spawn(const SpawnRequest& request) {
   const auto [pid, exec_result] = std::get<StartedProcess>(started);
   FileDescriptor result(exec_result);
   // The pipe closes at exec; before that, the child may say why it failed.
-  // (The reaper reaps a child that failed.)
   int child_error = 0;
   ssize_t got;
   do got = ::read(result.get(), &child_error, sizeof child_error);

@@ -52,6 +52,7 @@ void stop(State& state) {
 
 void attempt(const StatePtr& state) {
   state->stream.close();  // a failed connect leaves the socket open
+  open_close_on_exec(state->stream.socket(), state->endpoint->protocol());
   state->stream.expires_after(attempt_timeout);
   state->stream.async_connect(*state->endpoint, [state](const boost::system::error_code& error) {
     if (state->stopped) return;

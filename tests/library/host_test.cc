@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstring>
+#include <memory>
 #include <string>
 
 #include <doctest/doctest.h>
@@ -131,4 +132,72 @@ TEST_CASE("a host program killed with a session up leaves no service behind") {
   REQUIRE(::waitpid(host, &status, 0) == host);
   // The guardian the session forked sees its host's end and kills the group.
   CHECK(eventually([&] { return group_members(service).empty(); }, 10s));
+}
+
+TEST_CASE("a host child forked without exec does not hold up a session's end") {
+  summon::Project project;
+  project.add(summon::service("web", {test_service_bin(), "--ready", "log:web up"})
+                  .ready(summon::log("web up")));
+  auto session = std::make_unique<summon::Session>(project);
+  // The child holds a copy of every descriptor, the session's guardian
+  // socket among them, until it is told to go.
+  int hold[2];
+  REQUIRE(::pipe(hold) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::close(hold[1]);
+    char byte;
+    (void)!::read(hold[0], &byte, 1);
+    ::_exit(0);
+  }
+  ::close(hold[0]);
+  session.reset();  // returns: the guardian is told to end, not left to see EOF
+  ::close(hold[1]);
+  int status = 0;
+  CHECK(::waitpid(child, &status, 0) == child);
+}
+
+TEST_CASE("a host that ignores SIGCHLD is told why a session cannot run") {
+  summon::Project project;
+  project.add(summon::service("web", {test_service_bin(), "--ready", "log:web up"})
+                  .ready(summon::log("web up")));
+  // Restored however the test ends: the next tests need their children.
+  struct IgnoredSigchld {
+    struct sigaction saved {};
+    IgnoredSigchld() {
+      struct sigaction ignore {};
+      ignore.sa_handler = SIG_IGN;
+      ::sigaction(SIGCHLD, &ignore, &saved);
+    }
+    ~IgnoredSigchld() { ::sigaction(SIGCHLD, &saved, nullptr); }
+  };
+  std::string what;
+  {
+    IgnoredSigchld ignored;
+    try {
+      summon::Session session(project);
+    } catch (const summon::Error& error) {
+      what = error.what();
+    }
+  }
+  CHECK(what.find("ignores SIGCHLD") != std::string::npos);
+}
+
+TEST_CASE("a failed bring-up leaves the host no zombie, even of a probe killed at the end") {
+  // The service fails while its exec probe's attempt still runs: the attempt
+  // is killed on the way out, and must be reaped before the session is gone.
+  // Whether the killed attempt has died before the session's end is a race:
+  // run enough sessions that it is lost at least once without the reaping.
+  TempDir dir;
+  for (int n = 0; n < 40; ++n) {
+    const std::string attempt_ran = dir.file("attempt" + std::to_string(n));
+    summon::Project project;
+    project.add(
+        summon::service(
+            "db", summon::shell("until [ -e '" + attempt_ran + "' ]; do sleep 0.01; done; exit 1"))
+            .ready(summon::exec(summon::shell("touch '" + attempt_ran + "'; exec sleep 5"))));
+    CHECK_THROWS_AS(summon::Session{project}, summon::StartError);
+  }
+  CHECK(zombie_children().empty());
 }

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -85,6 +86,25 @@ inline bool read_stat(pid_t pid, char& state, pid_t& pgid) {
   std::istringstream fields(line.substr(close + 1));
   pid_t parent = 0;
   return static_cast<bool>(fields >> state >> parent >> pgid);
+}
+
+/// This process's children that have ended and wait to be reaped.
+inline std::vector<pid_t> zombie_children() {
+  std::vector<pid_t> found;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(stat.substr(close + 2));
+    char state = 0;
+    pid_t parent = 0;
+    fields >> state >> parent;
+    if (state == 'Z' && parent == ::getpid()) found.push_back(std::stoi(name));
+  }
+  return found;
 }
 
 /// True when `pid` is a live process. A zombie is dead: it only waits to be reaped.

@@ -67,6 +67,29 @@ TEST_CASE("an unknown dependency in code is reported at the line of its service(
   }
 }
 
+TEST_CASE("every problem of a service declared in code is reported, each once") {
+  summon::Project project;
+  project.port("web").port("web");
+  const int line = __LINE__ + 1;
+  project.add(summon::service("web", {"echo", "${ports.nope}"}).ready(summon::log("(")));
+
+  try {
+    project.check();
+    FAIL("the project checked out");
+  } catch (const summon::ConfigError& error) {
+    INFO(error.what());
+    std::size_t at_service = 0;
+    for (const auto& diagnostic : error.diagnostics())
+      if (diagnostic.line == line) ++at_service;
+    CHECK(at_service == 2);  // the unknown port and the bad pattern, both
+    const std::string text = error.what();
+    CHECK(text.find("nope") != std::string::npos);
+    CHECK(text.find("declared twice") != std::string::npos);
+    // The made-up lines the check works on never show.
+    CHECK(text.find("first at line") == std::string::npos);
+  }
+}
+
 TEST_CASE("a Session of an invalid project throws ConfigError before starting anything") {
   TempDir dir;
   summon::Project project;
