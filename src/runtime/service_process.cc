@@ -23,9 +23,11 @@ namespace summon::runtime {
 
 namespace {
 
-// While a stopped service's group has members left, look again this often in
-// case the last one ends where no SIGCHLD reaches summon (its parent is
-// another process outside the group).
+// While a stopped service's group has members left, look again, at most this
+// long apart, in case the last one ends where summon hears nothing of it (its
+// parent is another process; or, inside a host program, no orphan comes back
+// to summon). The first looks come within a millisecond or two: a child that
+// outlives its parent by a moment must not cost a tenth of a second per layer.
 constexpr auto group_recheck = std::chrono::milliseconds(100);
 
 bool group_alive(pid_t pgid) { return ::kill(-pgid, 0) == 0 || errno == EPERM; }
@@ -326,10 +328,12 @@ void ServiceProcess::check_group() {
 
 void ServiceProcess::wait_for_empty_group() {
   if (stopped_reported_) return;
-  if (!recheck_) recheck_ = std::make_unique<boost::asio::steady_timer>(runner_.io_);
-  recheck_->expires_after(group_recheck);
-  recheck_->async_wait([this, alive = std::weak_ptr<bool>(alive_)](const auto& error) {
-    if (error || alive.expired()) return;
+  if (!recheck_) {
+    recheck_ = std::make_unique<Backoff>(runner_.io_, group_recheck);
+    recheck_->begin();
+  }
+  recheck_->wait([this, alive = std::weak_ptr<bool>(alive_)] {
+    if (alive.expired()) return;
     check_group();
     wait_for_empty_group();
   });

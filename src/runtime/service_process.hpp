@@ -14,6 +14,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "engine/exit_status.hpp"
+#include "runtime/backoff.hpp"
 #include "runtime/output_pump.hpp"
 #include "runtime/probe.hpp"
 #include "runtime/process_runner.hpp"
@@ -81,7 +82,7 @@ class ServiceProcess {
   int stop_signal_ = 0;       // the first stop signal summon sent; 0 before any
   bool stopping_ = false;     // stop() or kill() asked: report `stopped` when the group empties
   bool stopped_reported_ = false;
-  std::unique_ptr<boost::asio::steady_timer> recheck_;
+  std::unique_ptr<Backoff> recheck_;  // while stopping: look again, soon at first
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
