@@ -69,10 +69,10 @@ class Session {
  public:
   /// Brings up the project's services (or `options.services` and their
   /// dependencies), each as soon as its dependencies are, and returns when
-  /// every one is ready. Throws ConfigError if the project is invalid,
-  /// StartError (after stopping whatever had started) if bring-up failed,
-  /// and Error if the session cannot run at all (no free port, SIGCHLD
-  /// ignored).
+  /// every one is ready (or, for a one-shot task, completed). Throws
+  /// ConfigError if the project is invalid, StartError (after stopping
+  /// whatever had started) if bring-up failed, and Error if the session
+  /// cannot run at all (no free port, SIGCHLD ignored).
   explicit Session(const Project& project, Options options = {});
   /// Stops every service in reverse dependency order and waits until none of
   /// their processes is left, as `summon up` does on Ctrl-C. Never throws;
