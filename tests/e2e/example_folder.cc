@@ -11,11 +11,6 @@ namespace summon::testing {
 
 namespace fs = std::filesystem;
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 ExampleFolder::ExampleFolder(const std::string& name) {
   const fs::path source = source_root("examples/" + name);
   fs::permissions(dir(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |

@@ -48,9 +48,6 @@ std::vector<pid_t> started_pids(const std::string& out);
 /// is in `folder`.
 std::vector<std::string> leftovers(const std::string& out, const std::filesystem::path& folder);
 
-/// The file's whole content, "" when it cannot be read.
-std::string read_text(const std::string& path);
-
 inline bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }

@@ -2,15 +2,15 @@
 #include "processes.hpp"
 
 #include <poll.h>
+#include <signal.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
-#include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cerrno>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -21,6 +21,7 @@ namespace {
 
 struct ProcessState {
   char state = '?';
+  pid_t parent = 0;
   pid_t pgid = 0;
 };
 
@@ -32,8 +33,7 @@ bool read_stat(const std::string& pid, ProcessState& out) {
   auto close = line.rfind(')');
   if (close == std::string::npos) return false;
   std::istringstream fields(line.substr(close + 1));
-  pid_t parent = 0;
-  return static_cast<bool>(fields >> out.state >> parent >> out.pgid);
+  return static_cast<bool>(fields >> out.state >> out.parent >> out.pgid);
 }
 
 // Where the cgroup v2 hierarchy is mounted, from /proc/self/mountinfo.
@@ -90,8 +90,8 @@ bool wait_removed(const std::string& path, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   bool removed;
   while (!(removed = !fs::exists(path)) && std::chrono::steady_clock::now() < deadline) {
-    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline -
-                                                              std::chrono::steady_clock::now());
+    auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     pollfd watch{fd, POLLIN, 0};
     // Without inotify, look again every 10 ms.
     ::poll(&watch, 1, fd >= 0 ? static_cast<int>(left.count()) : 10);
@@ -120,6 +120,19 @@ std::vector<pid_t> group_members(pid_t pgid) {
       members.push_back(static_cast<pid_t>(std::stol(name)));
   }
   return members;
+}
+
+std::vector<pid_t> zombie_children() {
+  std::vector<pid_t> found;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
+    auto name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    ProcessState state;
+    if (read_stat(name, state) && state.state == 'Z' && state.parent == ::getpid())
+      found.push_back(static_cast<pid_t>(std::stol(name)));
+  }
+  return found;
 }
 
 bool wait_gone(pid_t pid, std::chrono::milliseconds timeout) {

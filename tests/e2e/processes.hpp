@@ -18,6 +18,9 @@ bool alive(pid_t pid);
 /// The live processes whose process group is `pgid`.
 std::vector<pid_t> group_members(pid_t pgid);
 
+/// This process's children that have ended and wait to be reaped.
+std::vector<pid_t> zombie_children();
+
 /// Waits up to `timeout` for `pid` to end; true when it ended (or never existed).
 bool wait_gone(pid_t pid, std::chrono::milliseconds timeout);
 

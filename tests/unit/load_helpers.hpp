@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <string>
 #include <vector>
@@ -26,6 +27,8 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
+  /// The path of `name` in this folder.
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
   /// Writes `text` to the file `name` in this folder and returns its path.
   std::string write(const std::string& name, const std::string& text) const {
     auto file = path_ / name;
@@ -37,6 +40,12 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+/// The file's whole content, "" when it cannot be read.
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
 
 /// Variables for interpolation in tests; nothing comes from the real environment.
 inline config::LoadOptions with_env(std::map<std::string, std::string> vars) {
