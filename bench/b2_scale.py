@@ -1,5 +1,4 @@
 """B2: a large graph brought up and torn down: time, summon's CPU and memory."""
-import json
 import os
 import resource
 
@@ -30,18 +29,7 @@ def parents(layer, column, width):
 
 
 def fixture(service, record, width):
-    lines = ["services:"]
-    for layer in range(DEPTH):
-        for column in range(width):
-            me = name(layer, column)
-            command = [service, "--name", me, "--ready", "log:up", "--record", record]
-            lines.append(f"  {me}:")
-            lines.append(f"    command: {json.dumps(command)}")
-            lines.append("    ready: {log: up}")
-            deps = parents(layer, column, width)
-            if deps:
-                lines.append(f"    depends_on: [{', '.join(deps)}]")
-    return "\n".join(lines) + "\n"
+    return benchlib.layered_services(service, record, DEPTH, width, name, parents)
 
 
 def edges(width):

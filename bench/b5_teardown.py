@@ -1,5 +1,4 @@
 """B5: how long a deep graph takes to stop, against the sum of its stop times."""
-import json
 import os
 import time
 
@@ -27,19 +26,8 @@ def parents(layer, column, width):
 
 
 def fixture(service, record, depth, width):
-    lines = ["services:"]
-    for layer in range(depth):
-        for column in range(width):
-            me = name(layer, column)
-            command = [service, "--name", me, "--ready", "log:up", "--on-term",
-                       f"delay:{STOP_MS}", "--record", record]
-            lines.append(f"  {me}:")
-            lines.append(f"    command: {json.dumps(command)}")
-            lines.append("    ready: {log: up}")
-            deps = parents(layer, column, width)
-            if deps:
-                lines.append(f"    depends_on: [{', '.join(deps)}]")
-    return "\n".join(lines) + "\n"
+    return benchlib.layered_services(service, record, depth, width, name, parents,
+                                     ["--on-term", f"delay:{STOP_MS}"])
 
 
 def events(record, count):

@@ -1,6 +1,7 @@
 """What every benchmark shares: where the programs are, how a run is timed,
 and how a result becomes a Markdown table for RESULTS.md."""
 import dataclasses
+import json
 import os
 import platform
 import statistics
@@ -120,6 +121,24 @@ def write(path, text):
     with open(path, "w") as f:
         f.write(text)
     return path
+
+
+def layered_services(service, record, depth, width, name, parents, extra_args=()):
+    """A services file of depth × width test services, each ready on a log line:
+    service (layer, column) is called name(layer, column) and depends on
+    parents(layer, column, width)."""
+    lines = ["services:"]
+    for layer in range(depth):
+        for column in range(width):
+            me = name(layer, column)
+            command = [service, "--name", me, "--ready", "log:up", *extra_args, "--record", record]
+            lines.append(f"  {me}:")
+            lines.append(f"    command: {json.dumps(command)}")
+            lines.append("    ready: {log: up}")
+            deps = parents(layer, column, width)
+            if deps:
+                lines.append(f"    depends_on: [{', '.join(deps)}]")
+    return "\n".join(lines) + "\n"
 
 
 def ratio(value, baseline):
