@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "runtime/failure_summary.hpp"
+#include "runtime/write_all.hpp"
 
 namespace summon::cli {
 
@@ -31,18 +32,6 @@ void append_for_terminal(std::string& out, std::string_view line) {
   for (char c : line) {
     const auto byte = static_cast<unsigned char>(c);
     out.push_back((byte < 0x20 && c != '\t' && c != '\x1b') || byte == 0x7f ? '?' : c);
-  }
-}
-
-void write_all(int fd, std::string_view data, bool& broken) {
-  while (!data.empty() && !broken) {
-    const ssize_t wrote = ::write(fd, data.data(), data.size());
-    if (wrote < 0 && errno == EINTR) continue;
-    if (wrote <= 0) {
-      broken = true;  // EPIPE: nobody reads any more; the run goes on
-      return;
-    }
-    data.remove_prefix(static_cast<std::size_t>(wrote));
   }
 }
 
@@ -113,7 +102,8 @@ void Printer::on_lines(graph::ServiceIndex i, runtime::Stream,
 }
 
 void Printer::flush() {
-  write_all(STDOUT_FILENO, buffer_, broken_);
+  // Once nobody reads (EPIPE) the run goes on, and nothing more is written.
+  if (!broken_) broken_ = !runtime::write_all(STDOUT_FILENO, buffer_);
   buffer_.clear();
 }
 
@@ -211,8 +201,7 @@ void Printer::print_failure() {
   const std::string text = runtime::failure_summary(
       failure_->message, name, tail,
       options_.color ? runtime::AppendLine(append_for_terminal) : runtime::AppendLine());
-  bool broken = false;
-  write_all(STDERR_FILENO, text, broken);
+  runtime::write_all(STDERR_FILENO, text);
 }
 
 }  // namespace summon::cli

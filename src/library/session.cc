@@ -21,6 +21,7 @@
 #include "runtime/failure_summary.hpp"
 #include "runtime/free_ports.hpp"
 #include "runtime/stack.hpp"
+#include "runtime/write_all.hpp"
 
 namespace summon {
 
@@ -51,15 +52,6 @@ State public_state(engine::State state) {
       return State::skipped;
   }
   return State::pending;
-}
-
-void write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t wrote = ::write(fd, data.data(), data.size());
-    if (wrote < 0 && errno == EINTR) continue;
-    if (wrote <= 0) return;
-    data.remove_prefix(static_cast<std::size_t>(wrote));
-  }
 }
 
 }  // namespace
@@ -292,7 +284,7 @@ void Session::Impl::on_lines(graph::ServiceIndex i, runtime::Stream,
   if (options_.echo) {
     std::string text;
     for (auto line : lines) text += fmt::format("{:<{}} | {}\n", name_of(i), name_width_, line);
-    write_all(STDERR_FILENO, text);
+    runtime::write_all(STDERR_FILENO, text);
   }
   std::lock_guard lock(mutex_);
   std::string& output = seen_[i].output;

@@ -10,14 +10,15 @@
 #include <cerrno>
 #include <cstring>
 
-#include <boost/asio/post.hpp>
 #include <fmt/format.h>
+#include <boost/asio/post.hpp>
 
 #include "engine/failure.hpp"
 #include "runtime/adopted.hpp"
 #include "runtime/ansi.hpp"
 #include "runtime/port_owner.hpp"
 #include "runtime/spawn.hpp"
+#include "runtime/write_all.hpp"
 
 namespace summon::runtime {
 
@@ -30,7 +31,9 @@ namespace {
 // outlives its parent by a moment must not cost a tenth of a second per layer.
 constexpr auto group_recheck = std::chrono::milliseconds(100);
 
-bool group_alive(pid_t pgid) { return ::kill(-pgid, 0) == 0 || errno == EPERM; }
+bool group_alive(pid_t pgid) {
+  return ::kill(-pgid, 0) == 0 || errno == EPERM;
+}
 
 bool is_loopback(const std::string& host) {
   return host == "localhost" || host == "127.0.0.1" || host == "::1" || host.empty();
@@ -51,23 +54,13 @@ engine::ExitStatus exit_status(int wait_status, int stop_signal) {
   return status;
 }
 
-void write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t wrote = ::write(fd, data.data(), data.size());
-    if (wrote < 0 && errno == EINTR) continue;
-    if (wrote <= 0) return;  // a full disk loses log lines, never the run
-    data.remove_prefix(static_cast<std::size_t>(wrote));
-  }
-}
-
 }  // namespace
 
 ServiceProcess::ServiceProcess(ProcessRunner& runner, graph::ServiceIndex index)
     : runner_(runner), index_(index), spec_(runner.project_.services[index]) {
   target_.service = spec_.name;
-  target_.environment = config::service_environment(runner.project_, spec_,
-                                                    runner.settings_.base_environment,
-                                                    runner.settings_.ports);
+  target_.environment = config::service_environment(
+      runner.project_, spec_, runner.settings_.base_environment, runner.settings_.ports);
   target_.cwd = spec_.cwd;
   target_.user = spec_.user;
 }
@@ -167,14 +160,14 @@ void ServiceProcess::start() {
   if (runner_.settings_.guardian) runner_.settings_.guardian->track_group(pid);
   runner_.reaper_.watch(pid, [this](int wait_status) { exited(wait_status); });
   exec_result_ = std::make_unique<boost::asio::posix::stream_descriptor>(runner_.io_, exec_result);
-  exec_result_->async_read_some(
-      boost::asio::buffer(&exec_error_, sizeof exec_error_),
-      [this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code&,
-                                                  std::size_t got) {
-        if (alive.expired()) return;
-        // An int to a pipe arrives whole or not at all; end of file means exec'd.
-        exec_known(got == sizeof exec_error_ ? exec_error_ : 0);
-      });
+  exec_result_->async_read_some(boost::asio::buffer(&exec_error_, sizeof exec_error_),
+                                [this, alive = std::weak_ptr<bool>(alive_)](
+                                    const boost::system::error_code&, std::size_t got) {
+                                  if (alive.expired()) return;
+                                  // An int to a pipe arrives whole or not at all; end of file means
+                                  // exec'd.
+                                  exec_known(got == sizeof exec_error_ ? exec_error_ : 0);
+                                });
 }
 
 void ServiceProcess::exec_known(int error) {
@@ -203,6 +196,7 @@ void ServiceProcess::exec_known(int error) {
 void ServiceProcess::start_output() {
   open_log();
   auto flush = [this] {
+    // A full disk loses log lines, never the run.
     if (log_fd_ >= 0 && !log_buffer_.empty()) write_all(log_fd_, log_buffer_);
     log_buffer_.clear();
     runner_.listener_.flush();
@@ -290,15 +284,16 @@ void ServiceProcess::stop(int signal) {
   wait_for_empty_group();
 }
 
-void ServiceProcess::kill() { stop(SIGKILL); }
+void ServiceProcess::kill() {
+  stop(SIGKILL);
+}
 
 // Without a cgroup: adopted orphans that still carry this service's name in
 // their environment left its group; each may lead a group of its own (setsid).
 void ServiceProcess::signal_escaped(int signal) {
   for (pid_t pid : adopted_children(runner_.reaper_)) {
     if (!started_under(pid, runner_.project_.name, spec_.name)) continue;
-    if (std::find(escaped_.begin(), escaped_.end(), pid) == escaped_.end())
-      escaped_.push_back(pid);
+    if (std::find(escaped_.begin(), escaped_.end(), pid) == escaped_.end()) escaped_.push_back(pid);
   }
   for (pid_t pid : escaped_) {
     if (::getpgid(pid) == pid) ::kill(-pid, signal);
