@@ -1,6 +1,7 @@
 // The tcp, http and unix probes against real loopback sockets and a tiny
 // HTTP server, all on one loop that the tests drive with deadlines.
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -20,6 +21,7 @@
 #include <boost/asio/write.hpp>
 
 #include "loop_helpers.hpp"
+#include "runtime/net_attempt.hpp"
 #include "runtime/probe_kinds.hpp"
 
 namespace asio = boost::asio;
@@ -570,4 +572,24 @@ TEST_CASE("destroying a unix probe mid-attempt: no event afterwards") {
   probe.reset();
   h.run_for(50ms);
   CHECK(h.ready == 0);
+}
+
+TEST_CASE("probe connections are close-on-exec: a program's own children never inherit them") {
+  asio::io_context io;
+  tcp::acceptor listener(io, tcp::endpoint(v4_loopback, 0));
+  boost::beast::tcp_stream stream(io);
+  summon::runtime::TcpConnect connect(io, stream, std::chrono::seconds(5));
+  std::optional<boost::system::error_code> result;
+  connect.start("127.0.0.1", listener.local_endpoint().port(),
+                [&](const boost::system::error_code& error, const auto&) { result = error; });
+  io.run_for(5s);
+  REQUIRE(result);
+  REQUIRE_FALSE(*result);
+  CHECK((::fcntl(stream.socket().native_handle(), F_GETFD) & FD_CLOEXEC) != 0);
+
+  // The same helper opens the unix probe's socket.
+  asio::local::stream_protocol::socket unix_socket(io);
+  summon::runtime::open_close_on_exec(unix_socket, asio::local::stream_protocol());
+  REQUIRE(unix_socket.is_open());
+  CHECK((::fcntl(unix_socket.native_handle(), F_GETFD) & FD_CLOEXEC) != 0);
 }
