@@ -5,7 +5,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -17,6 +16,7 @@
 #include <fmt/format.h>
 #include <boost/asio/local/datagram_protocol.hpp>
 
+#include "runtime/notify_message.hpp"
 #include "runtime/probe_kinds.hpp"
 
 namespace summon::runtime {
@@ -25,14 +25,11 @@ namespace {
 
 using Datagram = boost::asio::local::datagram_protocol;
 
-// sd_notify messages are small; systemd itself takes at most a page.
-constexpr std::size_t max_message = 8 * 1024;
-
 // Everything a pending receive touches; it outlives the probe until the
 // receive's handler has run.
 struct Shared {
   Shared(boost::asio::io_context& io, ProbeEvents events)
-      : events(std::move(events)), socket(io), buffer(max_message) {}
+      : events(std::move(events)), socket(io), buffer(max_notify_message) {}
 
   ProbeEvents events;
   Datagram::socket socket;
@@ -42,23 +39,19 @@ struct Shared {
   bool stopped = false;
 };
 
-// One datagram: newline-separated KEY=VALUE assignments. Statuses are shown in
-// order, then READY=1 is acted on, as systemd does for "READY=1\nSTATUS=...".
-void handle(Shared& shared, std::string_view message) {
-  bool says_ready = false;
-  while (!message.empty()) {
-    const std::size_t end = std::min(message.find('\n'), message.size());
-    const std::string_view assignment = message.substr(0, end);
-    message.remove_prefix(std::min(end + 1, message.size()));
-    if (assignment == "READY=1") {
-      says_ready = true;
-    } else if (assignment.starts_with("STATUS=")) {
-      shared.status = assignment.substr(std::string_view("STATUS=").size());
-      if (shared.events.status) shared.events.status(shared.status);
-      if (shared.stopped) return;  // the listener dropped the probe
-    }
+// One datagram. Statuses are shown in order, then READY=1 is acted on, as
+// systemd does for "READY=1\nSTATUS=...". A datagram that is not a notify
+// message at all is ignored.
+void handle(Shared& shared, std::string_view datagram) {
+  auto message = parse_notify_message(datagram);
+  if (!message) return;
+  for (auto& status : message->statuses) {
+    if (status.empty()) continue;  // "STATUS=" clears nothing worth a line
+    shared.status = std::move(status);
+    if (shared.events.status) shared.events.status(shared.status);
+    if (shared.stopped) return;  // the listener dropped the probe
   }
-  if (says_ready && !shared.ready) {
+  if (message->ready && !shared.ready) {
     shared.ready = true;
     shared.events.ready();
   }
