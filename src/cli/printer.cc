@@ -120,6 +120,10 @@ void Printer::on_status(graph::ServiceIndex i, std::string_view text) {
   own_line(fmt::format("{} status: {}", project_.services[i].name, text));
 }
 
+void Printer::on_notice(graph::ServiceIndex i, std::string_view text) {
+  own_line(fmt::format("{}: {}", project_.services[i].name, text));
+}
+
 void Printer::on_change(const engine::StateChange& change) {
   const auto& service = project_.services[change.service];
   const auto& name = service.name;
@@ -181,6 +185,13 @@ void Printer::on_failure(const engine::Failure& failure) {
 void Printer::on_stopping(int signal) {
   own_line(signal == SIGINT ? "stopping (Ctrl-C again kills everything at once)"
                             : fmt::format("stopping on {}", signal_name(signal)));
+}
+
+void Printer::on_guardian_lost(pid_t pid) {
+  own_line(fmt::format(
+      "the guardian (pid {}) died, so nothing would clean up if summon died too: stopping "
+      "everything",
+      pid));
 }
 
 void Printer::on_command_failed(const std::string& error) {

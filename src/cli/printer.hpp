@@ -35,6 +35,7 @@ class Printer : public runtime::StackObserver, public runtime::OutputListener {
   void on_lines(graph::ServiceIndex i, runtime::Stream stream,
                 std::span<const std::string_view> lines) override;
   void on_status(graph::ServiceIndex i, std::string_view text) override;
+  void on_notice(graph::ServiceIndex i, std::string_view text) override;
   void flush() override;
 
   // StackObserver
@@ -44,6 +45,7 @@ class Printer : public runtime::StackObserver, public runtime::OutputListener {
   void on_done(int exit_code, engine::Duration since_bring_up) override;
   void on_command_failed(const std::string& error) override;
   void on_stopping(int signal) override;
+  void on_guardian_lost(pid_t pid) override;
 
  private:
   void own_line(const std::string& text);

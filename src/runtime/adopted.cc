@@ -27,6 +27,12 @@ std::vector<pid_t> adopted_children(const ChildReaper& reaper) {
   return adopted;
 }
 
+bool group_still_ours(const ChildReaper& reaper, pid_t id) {
+  for (pid_t child : adopted_children(reaper))
+    if (::getpgid(child) == id || ::getsid(child) == id) return true;
+  return false;
+}
+
 bool started_under(pid_t pid, std::string_view project, std::string_view service) {
   std::ifstream file("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
   const std::string environ{std::istreambuf_iterator<char>(file), {}};

@@ -19,6 +19,13 @@ namespace summon::runtime {
 /// `reaper` does not adopt (summon inside another program).
 std::vector<pid_t> adopted_children(const ChildReaper& reaper);
 
+/// Whether process group or session `id` of a service whose main process
+/// summon has already reaped is still held by one of summon's adopted
+/// children: then the number cannot have been reused, and signalling `-id`
+/// reaches only what the service left behind. False when `reaper` does not
+/// adopt (nothing can then be proved; the caller leaves the group alone).
+bool group_still_ours(const ChildReaper& reaper, pid_t id);
+
 /// Whether process `pid` was started under service `service` of project
 /// `project`: its environment still has the SUMMON_PROJECT and
 /// SUMMON_SERVICE summon gave the service (daemons keep their environment).

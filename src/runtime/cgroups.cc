@@ -118,6 +118,14 @@ void Cgroup::kill() const {
   if (!write_file(path_ + "/cgroup.kill", "1")) signal_members(SIGKILL, 0);  // before Linux 5.14
 }
 
+bool Cgroup::contains(pid_t pid) const {
+  std::istringstream members(read_small_file(path_ + "/cgroup.procs"));
+  pid_t member;
+  while (members >> member)
+    if (member == pid) return true;
+  return false;
+}
+
 bool Cgroup::populated() const {
   return events_say_populated(read_small_file(path_ + "/cgroup.events"));
 }

@@ -22,6 +22,8 @@ class Cgroup {
   void signal_members(int signal, pid_t signalled_group) const;
   /// SIGKILLs every member at once.
   void kill() const;
+  /// Whether process `pid` is a member (in this leaf itself).
+  bool contains(pid_t pid) const;
   /// Whether any live process is in it (zombies do not count).
   bool populated() const;
   /// Removes the folder, which must be empty (it is made again on next use).

@@ -58,7 +58,6 @@ struct Shared {
          ProbeEvents events)
       : io(context.io),
         reaper(context.reaper),
-        guardian(context.guardian),
         request(std::move(request)),
         label(std::move(label)),
         events(std::move(events)),
@@ -66,7 +65,6 @@ struct Shared {
 
   boost::asio::io_context& io;
   ChildReaper& reaper;
-  Guardian* guardian;
   SpawnRequest request;  // every attempt's, but for its output pipe
   std::string label;     // "exec pg_isready"
   ProbeEvents events;
@@ -108,10 +106,10 @@ std::string describe_wait_status(int wait_status) {
 
 void run_attempt(const std::shared_ptr<Shared>& shared);
 
-// An attempt's whole group, and the guardian's note of it.
-void end_group(Shared& shared, pid_t pgid) {
+// An attempt's whole group: called as its leader is reaped or before, while
+// the group's number is still the attempt's.
+void end_group(pid_t pgid) {
   ::kill(-pgid, SIGKILL);
-  if (shared.guardian) shared.guardian->untrack(pgid);
 }
 
 // Both the exit and the end of the output are in: decide.
@@ -175,7 +173,7 @@ void on_exit(const std::shared_ptr<Shared>& shared, const std::shared_ptr<Attemp
   attempt->wait_status = wait_status;
   attempt->limit.cancel();
   // Whatever it left behind in its group goes with it.
-  end_group(*shared, attempt->pid);
+  end_group(attempt->pid);
   if (shared->stopped) return;
   // A pending read may hold output already taken from the pipe: let it
   // complete, and conclude there.
@@ -206,7 +204,6 @@ void run_attempt(const std::shared_ptr<Shared>& shared) {
 
   auto attempt = std::make_shared<Attempt>(shared->io);
   attempt->pid = std::get<pid_t>(spawned);
-  if (shared->guardian) shared->guardian->track_group(attempt->pid);
   shared->attempt = attempt;
   shared->reaper.watch(
       attempt->pid, [shared, attempt](int wait_status) { on_exit(shared, attempt, wait_status); });
@@ -246,7 +243,7 @@ class ExecProbe final : public Probe {
     shared_->retry.cancel();
     if (auto attempt = shared_->attempt) {
       if (!attempt->exited) {
-        end_group(*shared_, attempt->pid);
+        end_group(attempt->pid);
         shared_->reaper.forget(attempt->pid);
       }
       attempt->limit.cancel();

@@ -1,8 +1,6 @@
-// Guardian: a forked child reading "+g PGID", "+p PID", "--ID", "+c PATH" and
-// "+d PATH" lines until "q" or the end of the socket.
+// Guardian: a forked child reading "+c PATH" lines until "q" (a clean end:
+// nothing to do) or the end of the socket (summon is gone: kill the run).
 #include "runtime/guardian.hpp"
-
-#include "runtime/cgroups.hpp"
 
 #include <signal.h>
 #include <sys/socket.h>
@@ -11,20 +9,33 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
-#include <cstdlib>
-#include <filesystem>
-#include <map>
+#include <cstring>
+#include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "runtime/cgroups.hpp"
+#include "runtime/run_mark.hpp"
 
 namespace summon::runtime {
 
 namespace {
 
-// The guardian's whole life. It runs in a fork of summon without exec, so it
-// uses plain calls only: no Asio, no stdio, nothing shared with the parent.
-[[noreturn]] void guard(int from_summon) {
+// Passes over /proc after summon's death: each catches what the ones before
+// it missed while they ran (a process forking as it was found).
+constexpr int most_passes = 100;
+
+void kill_the_run(const std::string& run_id, const std::vector<std::string>& cgroups) {
+  for (const auto& path : cgroups) kill_and_remove(path);
+  std::set<pid_t> killed;
+  for (int pass = 0; pass < most_passes; ++pass)
+    if (kill_marked_processes(run_id, killed) == 0) break;
+}
+
+// The guardian's whole life, in a fork of summon without exec: no Asio, no
+// stdio, nothing shared with the parent.
+[[noreturn]] void guard(int from_summon, const std::string& run_id) {
   ::setsid();
   for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU})
     ::signal(signal, SIG_IGN);
@@ -37,13 +48,10 @@ namespace {
   ::syscall(SYS_close_range, 0u, 2u, 0);
   ::syscall(SYS_close_range, 4u, ~0U, 0);
 
-  std::map<pid_t, bool> tracked;  // id → is a process group
   std::vector<std::string> cgroups;
-  std::vector<std::string> folders;
   std::string pending;
   char buffer[4096];
-  bool told_to_end = false;
-  while (!told_to_end) {
+  for (;;) {
     const ssize_t got = ::read(3, buffer, sizeof buffer);
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) break;
@@ -52,42 +60,35 @@ namespace {
     while ((end = pending.find('\n')) != std::string::npos) {
       const std::string line = pending.substr(0, end);
       pending.erase(0, end + 1);
-      if (line == "q") told_to_end = true;
-      if (line.size() < 3) continue;
-      if (line[0] == '+' && (line[1] == 'c' || line[1] == 'd')) {
-        (line[1] == 'c' ? cgroups : folders).push_back(line.substr(2));
-        continue;
-      }
-      const pid_t id = static_cast<pid_t>(std::atol(line.c_str() + 2));
-      if (id <= 1) continue;
-      if (line[0] == '+') tracked[id] = line[1] == 'g';
-      if (line[0] == '-') tracked.erase(id);
+      if (line == "q") ::_exit(0);  // summon stopped everything itself
+      if (line.starts_with("+c")) cgroups.push_back(line.substr(2));
     }
   }
-  for (const auto& [id, group] : tracked) ::kill(group ? -id : id, SIGKILL);
-  for (const auto& path : cgroups) kill_and_remove(path);
-  std::error_code ignored;
-  for (const auto& path : folders) std::filesystem::remove_all(path, ignored);
+  kill_the_run(run_id, cgroups);
   ::_exit(0);
 }
 
 }  // namespace
 
-Guardian::Guardian() {
+Guardian::Guardian(std::string run_id) {
   // A socket pair, not a pipe: send() can then say MSG_NOSIGNAL, so that a
   // guardian that died never raises SIGPIPE in a host program that (unlike
   // the summon program) does not ignore it.
   int fds[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) return;
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+    throw std::runtime_error(std::string("cannot start the guardian: socketpair: ") +
+                             std::strerror(errno));
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::close(fds[1]);
-    guard(fds[0]);
+    guard(fds[0], run_id);
   }
+  const int fork_error = errno;
   ::close(fds[0]);
   if (pid < 0) {
     ::close(fds[1]);
-    return;
+    throw std::runtime_error(std::string("cannot start the guardian: fork: ") +
+                             std::strerror(fork_error));
   }
   pid_ = pid;
   channel_ = fds[1];
@@ -98,51 +99,25 @@ Guardian::~Guardian() {
   // child forked without exec holds a copy of the socket, and the end of
   // file would not come while it lives.
   write_line("q\n");
-  if (channel_ >= 0) ::close(channel_);
-  if (pid_ > 0) {
-    // The guardian ends as soon as it reads that; this also reaps it.
-    while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
-    }
+  ::close(channel_);
+  // The guardian ends as soon as it reads that; this also reaps it.
+  while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
   }
 }
 
-void Guardian::send(char kind, pid_t id) {
-  char line[32];
-  const int length = std::snprintf(line, sizeof line, "%c%c%d\n", kind == '-' ? '-' : '+', kind,
-                                   static_cast<int>(id));
-  write_line({line, static_cast<std::size_t>(length)});
-}
-
-void Guardian::send_path(char kind, const std::string& path) {
-  write_line(std::string("+") + kind + path + "\n");
+void Guardian::track_cgroup(const std::string& path) {
+  write_line("+c" + path + "\n");
 }
 
 void Guardian::write_line(std::string_view line) {
-  if (channel_ < 0) return;
   // Short lines to a guardian that keeps draining them: they do not block.
   // A line sent in pieces is joined again at its '\n'.
   while (!line.empty()) {
     const ssize_t sent = ::send(channel_, line.data(), line.size(), MSG_NOSIGNAL);
     if (sent < 0 && errno == EINTR) continue;
-    if (sent <= 0) return;  // the guardian is gone: nothing more to tell it
+    if (sent <= 0) return;  // the guardian is gone: summon hears of it on its loop
     line.remove_prefix(static_cast<std::size_t>(sent));
   }
-}
-
-void Guardian::track_group(pid_t pgid) {
-  send('g', pgid);
-}
-void Guardian::track_process(pid_t pid) {
-  send('p', pid);
-}
-void Guardian::track_cgroup(const std::string& path) {
-  send_path('c', path);
-}
-void Guardian::track_folder(const std::string& path) {
-  send_path('d', path);
-}
-void Guardian::untrack(pid_t id) {
-  send('-', id);
 }
 
 }  // namespace summon::runtime

@@ -1,6 +1,7 @@
 // What survives summon's own SIGKILL: a small process that holds a socket
-// from summon and, when it closes, kills every process group summon still had,
-// and the run's cgroup tree if it has one; then it removes the run's folders.
+// from summon and, when it closes without a word, kills everything the run
+// started: the run's cgroup tree if it has one, and every process that
+// carries the run's mark (run_mark.hpp), wherever it went.
 #pragma once
 
 #include <sys/types.h>
@@ -10,44 +11,38 @@
 
 namespace summon::runtime {
 
-/// PR_SET_PDEATHSIG would cover only summon's direct children, and only
-/// while the thread that made them lives; a socket's end is seen however
-/// summon ends, and telling a dead guardian something raises no SIGPIPE.
-/// The guardian leaves summon's session, so a signal to summon's process
-/// group (a terminal's Ctrl-C) does not reach it, and it ignores the usual
-/// stop signals.
+/// The guardian never kills by process group or by a pid it was told: those
+/// numbers may have been reused by the time it acts. It kills a cgroup that
+/// the run made, and processes it has checked for the run's mark through a
+/// pidfd. A socket's end is seen however summon ends, and telling a dead
+/// guardian something raises no SIGPIPE. The guardian leaves summon's
+/// session, so a signal to summon's process group (a terminal's Ctrl-C)
+/// does not reach it, and it ignores the usual stop signals.
 class Guardian {
  public:
-  /// Forks the guardian. If that fails, summon runs without one.
-  Guardian();
-  /// Tells the guardian to end, closes the socket and waits for it; it kills
-  /// any group still tracked (none after a clean teardown) and exits.
+  /// Forks the guardian of run `run_id`; throws std::runtime_error if it
+  /// cannot (summon does not run unguarded).
+  explicit Guardian(std::string run_id);
+  /// Tells the guardian that the run ended cleanly (it then kills nothing),
+  /// closes the socket and waits for it.
   ~Guardian();
   Guardian(const Guardian&) = delete;
   Guardian& operator=(const Guardian&) = delete;
 
-  /// Process group `pgid` (a service's, or an exec probe's) is to be killed
-  /// if summon dies.
-  void track_group(pid_t pgid);
-  /// Process `pid` alone (a `run` command, in summon's own group) likewise.
-  void track_process(pid_t pid);
   /// Cgroup folder `path`, this run's tree: killed whole and removed.
   void track_cgroup(const std::string& path);
-  /// Folder `path`, this run's runtime folder: removed.
-  void track_folder(const std::string& path);
-  /// It has ended: forget it (the number may be reused).
-  void untrack(pid_t id);
 
-  /// The guardian's own pid (it is summon's child), or -1 without one.
+  /// The guardian's own pid (it is summon's child).
   pid_t pid() const { return pid_; }
+  /// summon's end of the socket: it becomes readable (end of file) if the
+  /// guardian dies, which summon watches for.
+  int channel() const { return channel_; }
 
  private:
-  void send(char kind, pid_t id);
-  void send_path(char kind, const std::string& path);
   void write_line(std::string_view line);
 
   pid_t pid_ = -1;
-  int channel_ = -1;  // summon's end of the socket pair
+  int channel_ = -1;
 };
 
 }  // namespace summon::runtime

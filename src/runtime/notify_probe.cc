@@ -1,6 +1,12 @@
 // The `notify` probe (systemd's sd_notify protocol): a datagram socket named
 // in the service's NOTIFY_SOCKET; READY=1 makes it ready, STATUS= is shown.
-#include <pwd.h>
+//
+// The socket is abstract (`@summon/RUN/SERVICE`, a form every sd_notify
+// client knows): it has no file, so nothing is left behind, no folder's mode
+// can keep a service that changed its user away from it, and no file of
+// anyone else's can be in the way. Anyone on the machine may send to it, so
+// a datagram counts only when the kernel's SCM_CREDENTIALS say its sender is
+// one of the service's processes.
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -25,18 +31,26 @@ namespace {
 
 using Datagram = boost::asio::local::datagram_protocol;
 
-// Everything a pending receive touches; it outlives the probe until the
-// receive's handler has run.
+// Everything a pending wait touches; it outlives the probe until the wait's
+// handler has run.
 struct Shared {
-  Shared(boost::asio::io_context& io, ProbeEvents events)
-      : events(std::move(events)), socket(io), buffer(max_notify_message) {}
+  Shared(boost::asio::io_context& io, ProbeEvents events, std::function<bool(pid_t)> owns,
+         std::string service)
+      : events(std::move(events)),
+        owns(std::move(owns)),
+        service(std::move(service)),
+        socket(io),
+        buffer(max_notify_message) {}
 
   ProbeEvents events;
+  std::function<bool(pid_t)> owns;
+  std::string service;
   Datagram::socket socket;
   std::vector<char> buffer;
   std::string status;  // the last STATUS= text
   bool ready = false;
   bool stopped = false;
+  bool refusal_told = false;
 };
 
 // One datagram. Statuses are shown in order, then READY=1 is acted on, as
@@ -57,57 +71,93 @@ void handle(Shared& shared, std::string_view datagram) {
   }
 }
 
+// The sender as the kernel saw it; pid 0 when the datagram carried none.
+struct Sender {
+  pid_t pid = 0;
+  uid_t uid = 0;
+};
+
+// Reads one datagram, if one is waiting, with its sender's credentials.
+std::optional<std::size_t> receive_one(Shared& shared, Sender& sender) {
+  iovec data{shared.buffer.data(), shared.buffer.size()};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred))];
+  msghdr header{};
+  header.msg_iov = &data;
+  header.msg_iovlen = 1;
+  header.msg_control = control;
+  header.msg_controllen = sizeof control;
+  const ssize_t got =
+      ::recvmsg(shared.socket.native_handle(), &header, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+  if (got < 0) return std::nullopt;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&header); c; c = CMSG_NXTHDR(&header, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
+      ucred credentials;
+      std::memcpy(&credentials, CMSG_DATA(c), sizeof credentials);
+      sender = {credentials.pid, credentials.uid};
+    } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+      // Descriptors sent along (FDSTORE=1) are not kept.
+      const std::size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (std::size_t n = 0; n < count; ++n) {
+        int fd;
+        std::memcpy(&fd, CMSG_DATA(c) + n * sizeof(int), sizeof fd);
+        ::close(fd);
+      }
+    }
+  }
+  if (header.msg_flags & MSG_TRUNC) return std::nullopt;  // larger than any notify message
+  return static_cast<std::size_t>(got);
+}
+
+void refuse(Shared& shared, const Sender& sender) {
+  if (shared.refusal_told || !shared.events.notice) return;
+  shared.refusal_told = true;  // once: a flood of them must not flood the output
+  shared.events.notice(fmt::format(
+      "ignored a notify message from pid {} (uid {}): not a process of {}", sender.pid,
+      sender.uid, shared.service));
+}
+
 void receive(const std::shared_ptr<Shared>& shared) {
-  shared->socket.async_receive(
-      boost::asio::buffer(shared->buffer),
-      [shared](const boost::system::error_code& error, std::size_t size) {
+  shared->socket.async_wait(
+      Datagram::socket::wait_read, [shared](const boost::system::error_code& error) {
         if (shared->stopped) return;
         if (error) {
           if (!shared->ready) shared->events.failed(fmt::format("notify: {}", error.message()));
           return;
         }
-        handle(*shared, std::string_view(shared->buffer.data(), size));
+        Sender sender;
+        while (!shared->stopped) {
+          const auto size = receive_one(*shared, sender);
+          if (!size) break;
+          if (!shared->owns || !shared->owns(sender.pid)) {
+            refuse(*shared, sender);
+            continue;
+          }
+          handle(*shared, std::string_view(shared->buffer.data(), *size));
+        }
         if (!shared->stopped) receive(shared);
       });
-}
-
-std::optional<std::string> give_to_user(const std::string& path, const std::string& user) {
-  std::vector<char> scratch(16 * 1024);
-  struct passwd entry {};
-  struct passwd* found = nullptr;
-  const int error = ::getpwnam_r(user.c_str(), &entry, scratch.data(), scratch.size(), &found);
-  if (error != 0) return fmt::format("cannot look up user {}: {}", user, std::strerror(error));
-  if (found == nullptr) return fmt::format("no such user: {}", user);
-  // The service, running as `user`, needs write access to send.
-  if (::chown(path.c_str(), found->pw_uid, found->pw_gid) != 0)
-    return fmt::format("cannot give notify socket {} to user {}: {}", path, user,
-                       std::strerror(errno));
-  return std::nullopt;
 }
 
 class NotifyProbe final : public Probe {
  public:
   NotifyProbe(const ProbeTarget& target, ProbeContext& context, ProbeEvents events)
-      : path_(context.runtime_dir + "/" + target.service + ".notify"),
-        shared_(std::make_shared<Shared>(context.io, std::move(events))) {}
+      : name_(fmt::format("summon/{}/{}", context.run_id, target.service)),
+        shared_(std::make_shared<Shared>(context.io, std::move(events), target.owns,
+                                         target.service)) {}
 
   ~NotifyProbe() override {
     shared_->stopped = true;
     boost::system::error_code ignored;
     shared_->socket.close(ignored);
-    if (bound_) ::unlink(path_.c_str());
   }
 
   std::optional<std::string> prepare(SpawnRequest& request) override {
     if (!bound_) {
       if (auto problem = bind()) return problem;
     }
-    if (request.user) {
-      if (auto problem = give_to_user(path_, *request.user)) return problem;
-    }
     std::erase_if(request.environment,
                   [](const auto& entry) { return entry.first == "NOTIFY_SOCKET"; });
-    request.environment.emplace_back("NOTIFY_SOCKET", path_);
+    request.environment.emplace_back("NOTIFY_SOCKET", "@" + name_);
     return std::nullopt;
   }
 
@@ -123,10 +173,6 @@ class NotifyProbe final : public Probe {
 
  private:
   std::optional<std::string> bind() {
-    constexpr std::size_t room = sizeof(sockaddr_un::sun_path) - 1;
-    if (path_.size() > room)
-      return fmt::format("notify socket path {} is {} bytes long, more than the {} a socket allows",
-                         path_, path_.size(), room);
     // Opened here rather than by Asio so that it is close-on-exec from the start.
     const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return fmt::format("cannot make notify socket: {}", std::strerror(errno));
@@ -136,19 +182,21 @@ class NotifyProbe final : public Probe {
       ::close(fd);
       return fmt::format("cannot make notify socket: {}", error.message());
     }
-    // A socket file left by an earlier start of the same service is ours to replace.
-    ::unlink(path_.c_str());
-    shared_->socket.bind(Datagram::endpoint(path_), error);
-    if (error) {
-      boost::system::error_code ignored;
-      shared_->socket.close(ignored);
-      return fmt::format("cannot bind notify socket {}: {}", path_, error.message());
-    }
+    const int on = 1;
+    if (::setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) != 0)
+      return fmt::format("cannot ask for notify senders' credentials: {}", std::strerror(errno));
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    // An abstract name: a NUL, then the name, with no terminator.
+    std::memcpy(address.sun_path + 1, name_.data(), name_.size());
+    const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name_.size());
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&address), length) != 0)
+      return fmt::format("cannot bind notify socket @{}: {}", name_, std::strerror(errno));
     bound_ = true;
     return std::nullopt;
   }
 
-  std::string path_;
+  std::string name_;  // the abstract name, without its leading NUL
   std::shared_ptr<Shared> shared_;
   bool bound_ = false;
   bool started_ = false;

@@ -19,6 +19,12 @@ class OutputListener {
                         std::span<const std::string_view> lines) = 0;
   /// What service i says of itself (notify's `STATUS=`).
   virtual void on_status(graph::ServiceIndex i, std::string_view text) = 0;
+  /// Something about service i the user should know that is not a change
+  /// of its state ("ignored a notify message from pid 42 ..."), shown once.
+  virtual void on_notice(graph::ServiceIndex i, std::string_view text) {
+    (void)i;
+    (void)text;
+  }
   /// A chunk of output has been handed over: a good moment to flush.
   virtual void flush() {}
 };

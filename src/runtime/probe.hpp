@@ -12,7 +12,6 @@
 
 #include "config/project_spec.hpp"
 #include "runtime/child_reaper.hpp"
-#include "runtime/guardian.hpp"
 #include "runtime/output_stream.hpp"
 #include "runtime/spawn.hpp"
 
@@ -24,15 +23,17 @@ struct ProbeTarget {
   config::EnvList environment;      // the service's whole environment (exec probes get it)
   std::string cwd;                  // its working directory (exec probes run there)
   std::optional<std::string> user;  // exec probes run as this user too
+  /// Whether process `pid` is one of the service's (a notify sender); set
+  /// by the runner, valid while the service runs.
+  std::function<bool(pid_t pid)> owns;
 };
 
 /// What the probes of one run share.
 struct ProbeContext {
   boost::asio::io_context& io;
   ChildReaper& reaper;      // exec probes' processes
-  std::string runtime_dir;  // a private folder of this run, for notify sockets
+  std::string run_id;       // unguessable, unique to this run: names its notify sockets
   std::string cgroup;       // where exec probes run; empty: summon's own cgroup
-  Guardian* guardian = nullptr;  // told of exec probes' process groups
 };
 
 /// How a probe reports. Both are called from the loop, never from inside a
@@ -45,6 +46,9 @@ struct ProbeEvents {
   /// Optional: what the service says of itself on the way (notify's
   /// `STATUS=` lines), shown to the user as it comes; may be called often.
   std::function<void(std::string text)> status;
+  /// Optional: something the user should know that is not the probe's
+  /// verdict ("ignored a notify message from pid 42: not a process of db").
+  std::function<void(std::string text)> notice;
 };
 
 /// The lifecycle: prepare() before the spawn, start() once the process runs,

@@ -18,7 +18,6 @@
 #include "engine/runner.hpp"
 #include "runtime/child_reaper.hpp"
 #include "runtime/cgroups.hpp"
-#include "runtime/guardian.hpp"
 #include "runtime/output_listener.hpp"
 #include "runtime/probe.hpp"
 
@@ -30,9 +29,8 @@ using graph::ServiceIndex;
 struct RunnerSettings {
   config::PortMap ports;            // picked for this run
   config::EnvList base_environment;  // summon's own environment
-  std::string runtime_dir;          // a private folder for sockets
+  std::string run_id;               // this run's id: its mark and socket names
   std::optional<std::string> log_dir;  // `--log-dir`: each service's output also to DIR/NAME.log
-  Guardian* guardian = nullptr;        // told of every process group, if there is one
   const CgroupTree* cgroups = nullptr;  // a leaf per service, if the machine allows
 };
 

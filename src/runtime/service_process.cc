@@ -16,7 +16,9 @@
 #include "engine/failure.hpp"
 #include "runtime/adopted.hpp"
 #include "runtime/ansi.hpp"
+#include "runtime/membership.hpp"
 #include "runtime/port_owner.hpp"
+#include "runtime/run_mark.hpp"
 #include "runtime/spawn.hpp"
 #include "runtime/write_all.hpp"
 
@@ -33,6 +35,15 @@ constexpr auto group_recheck = std::chrono::milliseconds(100);
 
 bool group_alive(pid_t pgid) {
   return ::kill(-pgid, 0) == 0 || errno == EPERM;
+}
+
+// The run's mark, added last so that nothing in the file can replace it.
+void add_run_mark(config::EnvList& environment, const std::string& run_id) {
+  std::optional<std::string> inherited;
+  for (const auto& [key, value] : environment)
+    if (key == run_mark_variable) inherited = value;
+  std::erase_if(environment, [](const auto& entry) { return entry.first == run_mark_variable; });
+  environment.emplace_back(run_mark_variable, run_mark_value(inherited, run_id));
 }
 
 bool is_loopback(const std::string& host) {
@@ -61,8 +72,12 @@ ServiceProcess::ServiceProcess(ProcessRunner& runner, graph::ServiceIndex index)
   target_.service = spec_.name;
   target_.environment = config::service_environment(
       runner.project_, spec_, runner.settings_.base_environment, runner.settings_.ports);
+  add_run_mark(target_.environment, runner.settings_.run_id);
   target_.cwd = spec_.cwd;
   target_.user = spec_.user;
+  target_.owns = [this](pid_t sender) {
+    return pid_ && !exited_ && belongs_to_service(sender, *pid_, cgroup_ ? &*cgroup_ : nullptr);
+  };
 }
 
 ServiceProcess::~ServiceProcess() {
@@ -121,6 +136,7 @@ void ServiceProcess::start() {
       report([i, why = std::move(why)](engine::Engine& engine) { engine.on_probe_failed(i, why); });
     };
     events.status = [this](std::string text) { runner_.listener_.on_status(index_, text); };
+    events.notice = [this](std::string text) { runner_.listener_.on_notice(index_, text); };
     probe_ = make_probe(*spec_.ready, target_, runner_.probe_context_, std::move(events));
     if (auto error = probe_->prepare(request)) {
       probe_.reset();
@@ -157,7 +173,6 @@ void ServiceProcess::start() {
   out_fd_ = out[0];
   err_fd_ = err[0];
   exec_pending_ = true;
-  if (runner_.settings_.guardian) runner_.settings_.guardian->track_group(pid);
   runner_.reaper_.watch(pid, [this](int wait_status) { exited(wait_status); });
   exec_result_ = std::make_unique<boost::asio::posix::stream_descriptor>(runner_.io_, exec_result);
   exec_result_->async_read_some(boost::asio::buffer(&exec_error_, sizeof exec_error_),
@@ -180,7 +195,6 @@ void ServiceProcess::exec_known(int error) {
     ::close(err_fd_);
     out_fd_ = err_fd_ = -1;
     probe_.reset();
-    if (runner_.settings_.guardian) runner_.settings_.guardian->untrack(*pid_);
     report([i, why = engine::cannot_start(exec_error_text(spec_.command.argv.front(), error))](
                engine::Engine& engine) { engine.on_start_failed(i, why); });
     return;
@@ -273,7 +287,11 @@ void ServiceProcess::stop(int signal) {
     return;
   }
   if (stop_signal_ == 0) stop_signal_ = signal;
-  ::kill(-*pid_, signal);
+  // Once the main process is reaped its pid is free, and the group's number
+  // with it when no member is left: signal it only while it is provably
+  // still this service's.
+  if (!exited_ || (!cgroup_ && group_still_ours(runner_.reaper_, *pid_)))
+    ::kill(-*pid_, signal);
   if (!cgroup_)
     signal_escaped(signal);
   else if (signal == SIGKILL)
@@ -295,7 +313,10 @@ void ServiceProcess::signal_escaped(int signal) {
     if (!started_under(pid, runner_.project_.name, spec_.name)) continue;
     if (std::find(escaped_.begin(), escaped_.end(), pid) == escaped_.end()) escaped_.push_back(pid);
   }
+  // Each is still summon's child, or no longer signalled: its pid may be reused.
+  const auto adopted = adopted_children(runner_.reaper_);
   for (pid_t pid : escaped_) {
+    if (std::find(adopted.begin(), adopted.end(), pid) == adopted.end()) continue;
     if (::getpgid(pid) == pid) ::kill(-pid, signal);
     ::kill(pid, signal);
   }
@@ -303,9 +324,15 @@ void ServiceProcess::signal_escaped(int signal) {
 
 bool ServiceProcess::anything_left() const {
   if (cgroup_) return cgroup_->populated();
-  if (pid_ && group_alive(*pid_)) return true;
+  // Before the main process is reaped its pid holds the group's number;
+  // after, only a process of summon's can prove the number is still ours.
+  if (pid_ && (exited_ ? group_still_ours(runner_.reaper_, *pid_) : group_alive(*pid_)))
+    return true;
   for (pid_t pid : escaped_)
-    if (::kill(pid, 0) == 0 || group_alive(pid)) return true;
+    if (group_still_ours(runner_.reaper_, pid)) return true;
+  const auto adopted = adopted_children(runner_.reaper_);
+  for (pid_t pid : escaped_)
+    if (std::find(adopted.begin(), adopted.end(), pid) != adopted.end()) return true;
   return false;
 }
 
@@ -314,7 +341,6 @@ void ServiceProcess::check_group() {
   if (anything_left()) return;
   stopped_reported_ = true;
   recheck_.reset();
-  if (pid_ && runner_.settings_.guardian) runner_.settings_.guardian->untrack(*pid_);
   // Now, not all at once at the end: removing a cgroup takes a while.
   if (cgroup_) cgroup_->remove();
   const auto i = index_;

@@ -7,6 +7,7 @@
 #include <linux/sched.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -72,6 +73,7 @@ struct ChildPlan {
   const char* cwd;                 // nullptr: summon's own
   const Credentials* credentials;  // nullptr: summon's own
   int cgroup_procs;                // cgroup.procs to join by writing, or -1
+  pid_t parent;                    // summon, as the child was made
 };
 
 // Tells summon why (errno) and ends the child.
@@ -176,6 +178,12 @@ struct ChildPlan {
         ::syscall(SYS_setresuid, who->uid, who->uid, who->uid) < 0)
       fail();
   }
+  // Dies with summon's thread: a child made a moment before summon was
+  // SIGKILLed could otherwise run on, unknown to anyone. Set after the
+  // change of user, which would clear it, and kept through exec; a summon
+  // already gone (the child is someone else's now) means no exec at all.
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) fail();
+  if (::getppid() != plan.parent) ::_exit(127);
   sigset_t empty;
   ::sigemptyset(&empty);
   ::sigprocmask(SIG_SETMASK, &empty, nullptr);
@@ -313,12 +321,13 @@ std::variant<StartedProcess, std::string> start_process(const SpawnRequest& requ
   ::sigfillset(&all);
   ::pthread_sigmask(SIG_BLOCK, &all, &saved);
   bool joined;
+  const pid_t parent = ::getpid();
   const pid_t pid = create_child(cgroup_dir.get(), joined);
   if (pid == 0) {
     ::close(error_pipe[0]);
     run_child({executable.c_str(), path ? path->c_str() : nullptr, argv.data(), env.data(), moves,
                request.own_session, request.cwd.empty() ? nullptr : request.cwd.c_str(),
-               switch_user ? &credentials : nullptr, joined ? -1 : cgroup_procs.get()},
+               switch_user ? &credentials : nullptr, joined ? -1 : cgroup_procs.get(), parent},
               error_pipe[1]);
   }
   const int fork_error = errno;

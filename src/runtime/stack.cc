@@ -2,15 +2,13 @@
 #include "runtime/stack.hpp"
 
 #include <signal.h>
-#include <stdlib.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 
-#include <filesystem>
 
 #include <boost/asio/post.hpp>
 
 #include "runtime/adopted.hpp"
+#include "runtime/run_mark.hpp"
 #include "runtime/spawn.hpp"
 
 namespace summon::runtime {
@@ -19,20 +17,6 @@ namespace {
 
 // `summon run` gives its command this long after SIGTERM (SPEC 3.2).
 constexpr auto command_stop_timeout = std::chrono::seconds(10);
-
-// A private folder for this run's notify sockets. Others may pass through it
-// (0711) but not list it: a service run as another `user` reaches its own
-// socket, which is given to that user, by its exact path.
-std::string make_runtime_dir() {
-  const char* base = std::getenv("XDG_RUNTIME_DIR");
-  std::string pattern = std::string(base && *base ? base : "/tmp") + "/summon-XXXXXX";
-  if (!::mkdtemp(pattern.data())) {
-    pattern = "/tmp/summon-XXXXXX";
-    if (!::mkdtemp(pattern.data())) return "/tmp";
-  }
-  ::chmod(pattern.c_str(), 0711);
-  return pattern;
-}
 
 int command_exit_code(int wait_status) {
   if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
@@ -47,9 +31,11 @@ Stack::Stack(const config::ProjectSpec& project, const graph::DependencyGraph& g
     : project_(project),
       options_(std::move(options)),
       observer_(observer),
-      runtime_dir_(make_runtime_dir()),
+      run_id_(new_run_id()),
+      guardian_(run_id_),
       reaper_(io_, options_.embedded ? Reaping::own_children : Reaping::every_child),
       clock_(io_),
+      guardian_watch_(io_),
       command_kill_timer_(io_) {
   // Signal dispositions belong to the program: the library's host keeps
   // its own, and stops the stack with request_stop().
@@ -62,12 +48,10 @@ Stack::Stack(const config::ProjectSpec& project, const graph::DependencyGraph& g
   RunnerSettings settings;
   settings.ports = options_.ports;
   settings.base_environment = config::process_environment();
-  settings.runtime_dir = runtime_dir_;
+  settings.run_id = run_id_;
   settings.log_dir = options_.log_dir;
-  settings.guardian = &guardian_;
   settings.cgroups = &cgroups_;
   if (cgroups_.enabled()) guardian_.track_cgroup(cgroups_.path());
-  if (runtime_dir_ != "/tmp") guardian_.track_folder(runtime_dir_);
   runner_ = std::make_unique<ProcessRunner>(io_, reaper_, project, std::move(settings), listener);
   engine::Observer& self = *this;
   engine_ = std::make_unique<engine::Engine>(project, graph, std::move(selected), *runner_, clock_,
@@ -83,8 +67,8 @@ Stack::~Stack() {
   // (Embedded, there are none: the reaper adopts nothing.)
   for (pid_t pid : adopted_children(reaper_))
     if (pid != guardian_.pid()) ::kill(pid, SIGKILL);
-  std::error_code ignored;
-  if (runtime_dir_ != "/tmp") std::filesystem::remove_all(runtime_dir_, ignored);
+  // The guardian's socket is its own to close (in ~Guardian).
+  if (guardian_watch_.is_open()) guardian_watch_.release();
 }
 
 int Stack::up() {
@@ -99,6 +83,7 @@ int Stack::run(const std::vector<std::string>& command) {
 int Stack::loop() {
   if (options_.embedded) busy_.emplace(io_.get_executor());
   wait_for_signal();
+  watch_guardian();
   engine_->bring_up();
   io_.run();
   return exit_code_;
@@ -108,6 +93,20 @@ void Stack::request_stop() {
   // Posting is what io_context allows from any thread; the engine is then
   // touched on the loop's own. A loop that has stopped never runs it.
   boost::asio::post(io_, [this] { engine_->shut_down(); });
+}
+
+// Without its guardian a run could outlive summon's own death: stop it.
+void Stack::watch_guardian() {
+  boost::system::error_code error;
+  guardian_watch_.assign(guardian_.channel(), error);
+  if (error) return;
+  guardian_watch_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                             [this](const boost::system::error_code& error) {
+                               if (error || done_) return;
+                               guardian_lost_ = true;
+                               observer_.on_guardian_lost(guardian_.pid());
+                               engine_->shut_down();
+                             });
 }
 
 void Stack::wait_for_signal() {
@@ -152,6 +151,12 @@ void Stack::start_command() {
   request.argv = command_;
   request.environment =
       config::run_environment(project_, config::process_environment(), options_.ports);
+  std::optional<std::string> inherited;
+  for (const auto& [key, value] : request.environment)
+    if (key == run_mark_variable) inherited = value;
+  std::erase_if(request.environment,
+                [](const auto& entry) { return entry.first == run_mark_variable; });
+  request.environment.emplace_back(run_mark_variable, run_mark_value(inherited, run_id_));
   request.stdin_fd = STDIN_FILENO;
   request.own_session = false;
   if (auto leaf = cgroups_.leaf("run")) request.cgroup = leaf->path();
@@ -163,13 +168,11 @@ void Stack::start_command() {
     return;
   }
   command_pid_ = std::get<pid_t>(spawned);
-  guardian_.track_process(*command_pid_);
   reaper_.watch(*command_pid_, [this](int wait_status) { command_ended(wait_status); });
   observer_.on_command_started(*command_pid_);
 }
 
 void Stack::command_ended(int wait_status) {
-  guardian_.untrack(*command_pid_);
   command_pid_.reset();
   command_kill_timer_.cancel();
   command_code_ = command_exit_code(wait_status);
@@ -191,6 +194,8 @@ void Stack::on_done(int exit_code, engine::Duration since_bring_up) {
   done_ = true;
   if (engine_->failure())
     exit_code_ = exit_code;
+  else if (guardian_lost_)
+    exit_code_ = 1;
   else if (command_code_)
     exit_code_ = *command_code_;
   else if (!command_.empty() && first_signal_ != 0)

@@ -12,6 +12,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -47,6 +48,9 @@ class StackObserver : public engine::Observer {
   virtual void on_command_failed(const std::string& error) { (void)error; }
   /// A first stop signal (SIGINT, SIGTERM, SIGHUP) arrived; teardown begins.
   virtual void on_stopping(int signal) { (void)signal; }
+  /// The guardian (pid `pid`) died: nothing would clean up after a death of
+  /// summon's now, so everything is torn down, and the run ends with code 1.
+  virtual void on_guardian_lost(pid_t pid) { (void)pid; }
 };
 
 class Stack : private engine::Observer {
@@ -86,6 +90,7 @@ class Stack : private engine::Observer {
 
   int loop();
   void wait_for_signal();
+  void watch_guardian();
   void on_signal(int signal);
   void start_command();
   void command_ended(int wait_status);
@@ -94,7 +99,7 @@ class Stack : private engine::Observer {
   const config::ProjectSpec& project_;
   StackOptions options_;
   StackObserver& observer_;
-  std::string runtime_dir_;
+  std::string run_id_;  // the mark of every process of this run
 
   Guardian guardian_;   // first: forked before the loop and its descriptors exist
   CgroupTree cgroups_;  // emptied and removed after everything else has ended
@@ -102,6 +107,7 @@ class Stack : private engine::Observer {
   ChildReaper reaper_;  // after options_: embedded or not decides how it reaps
   AsioClock clock_;
   std::optional<boost::asio::signal_set> signals_;  // not when embedded
+  boost::asio::posix::stream_descriptor guardian_watch_;  // readable if the guardian dies
   /// Embedded, the loop has nothing else to wait for once all is up.
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> busy_;
   std::unique_ptr<ProcessRunner> runner_;
@@ -114,6 +120,7 @@ class Stack : private engine::Observer {
   int signals_seen_ = 0;
   int first_signal_ = 0;
   bool done_ = false;
+  bool guardian_lost_ = false;
   int exit_code_ = 0;
 };
 

@@ -194,7 +194,7 @@ TEST_CASE("a missing file is refused") {
 
 TEST_CASE("no file of the fuzzing corpus crashes summon check") {
   int checked = 0;
-  for (const auto& entry : fs::directory_iterator(source_root("fuzz/corpus"))) {
+  for (const auto& entry : fs::directory_iterator(source_root("fuzz/loader/corpus"))) {
     if (!entry.is_regular_file()) continue;
     auto file = entry.path().string();
     CAPTURE(file);

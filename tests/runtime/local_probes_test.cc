@@ -83,8 +83,13 @@ void send_datagram(const std::string& path, const std::string& message) {
   address.sun_family = AF_UNIX;
   REQUIRE(path.size() < sizeof address.sun_path);
   std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  auto length = static_cast<socklen_t>(sizeof address);
+  if (path.starts_with("@")) {  // abstract: a NUL, then the name, no terminator
+    address.sun_path[0] = '\0';
+    length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size());
+  }
   const auto sent = ::sendto(fd, message.data(), message.size(), 0,
-                             reinterpret_cast<const sockaddr*>(&address), sizeof address);
+                             reinterpret_cast<const sockaddr*>(&address), length);
   ::close(fd);
   REQUIRE(sent == static_cast<ssize_t>(message.size()));
 }
@@ -240,7 +245,7 @@ TEST_CASE("a notify probe shows STATUS lines and is ready on READY=1") {
   request.environment = {{"PATH", "/bin"}, {"NOTIFY_SOCKET", "/elsewhere"}};
   REQUIRE_FALSE(probe->prepare(request));
   const std::string socket = environment_value(request, "NOTIFY_SOCKET");
-  CHECK(socket == h.dir / "web.notify");
+  CHECK(socket == "@summon/" + h.context.run_id + "/web");
   CHECK(environment_value(request, "PATH") == "/bin");
   probe->start();
   CHECK(probe->last_result() == "notify: no READY=1 yet");
@@ -257,19 +262,43 @@ TEST_CASE("a notify probe shows STATUS lines and is ready on READY=1") {
   CHECK(h.statuses == std::vector<std::string>{"Starting up", "Serving"});
   CHECK(h.failures.empty());
 
+  // The name is free again: nothing is left behind, there is no file.
   probe.reset();
-  CHECK_FALSE(std::filesystem::exists(socket));
+  Harness again;
+  again.context.run_id = h.context.run_id;
+  auto second = make_notify_probe({}, again.target, again.context, again.events());
+  SpawnRequest request2;
+  CHECK_FALSE(second->prepare(request2));
 }
 
-TEST_CASE("a notify probe whose socket path is too long cannot start") {
+TEST_CASE("a notify message from a process that is not the service's is ignored, and told once") {
   Harness h;
-  h.context.runtime_dir = h.dir.path + "/" + std::string(120, 'x');
+  h.target.owns = [](pid_t) { return false; };  // the test program is not the service now
   auto probe = make_notify_probe({}, h.target, h.context, h.events());
   SpawnRequest request;
-  const auto problem = probe->prepare(request);
+  REQUIRE_FALSE(probe->prepare(request));
+  const std::string socket = environment_value(request, "NOTIFY_SOCKET");
+  probe->start();
+  send_datagram(socket, "READY=1\nSTATUS=forged");
+  send_datagram(socket, "READY=1");
+  REQUIRE(h.run_until([&] { return !h.notices.empty(); }));
+  h.run_for(50ms);
+  CHECK(h.ready == 0);
+  CHECK(h.statuses.empty());
+  REQUIRE(h.notices.size() == 1);
+  CHECK(h.notices[0] == "ignored a notify message from pid " + std::to_string(::getpid()) +
+                           " (uid " + std::to_string(::getuid()) + "): not a process of web");
+}
+
+TEST_CASE("a notify probe whose name is taken cannot start") {
+  Harness h;
+  auto first = make_notify_probe({}, h.target, h.context, h.events());
+  SpawnRequest request;
+  REQUIRE_FALSE(first->prepare(request));
+  auto second = make_notify_probe({}, h.target, h.context, h.events());
+  const auto problem = second->prepare(request);
   REQUIRE(problem);
-  CHECK(problem->find("more than the 107 a socket allows") != std::string::npos);
-  CHECK(environment_value(request, "NOTIFY_SOCKET").empty());
+  CHECK(problem->find("cannot bind notify socket @summon/") != std::string::npos);
 }
 
 // ---- fd

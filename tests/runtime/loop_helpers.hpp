@@ -47,7 +47,10 @@ struct TempDir {
 // The loop and what a probe needs around it. Declared before any probe, so
 // that it outlives them.
 struct TestLoop {
-  TestLoop() : context{io, reaper, dir.path, {}, nullptr} {}
+  TestLoop() : context{io, reaper, "testrun" + std::to_string(::getpid()), {}} {
+    // The test program plays the service: its own datagrams count.
+    target.owns = [](pid_t pid) { return pid == ::getpid(); };
+  }
 
   // Runs the loop until `done()` holds or `limit` passes; returns done().
   bool run_until(const std::function<bool()>& done,
@@ -80,7 +83,7 @@ struct TestLoop {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> busy =
       boost::asio::make_work_guard(io);
   runtime::ChildReaper reaper{io};
-  runtime::ProbeTarget target{"web", {}, "/", std::nullopt};
+  runtime::ProbeTarget target{"web", {}, "/", std::nullopt, {}};
   runtime::ProbeContext context;
 };
 
@@ -92,7 +95,8 @@ struct Seen {
               ready_at = Clock::now();
             },
             [this](std::string why) { failures.push_back(std::move(why)); },
-            [this](std::string text) { statuses.push_back(std::move(text)); }};
+            [this](std::string text) { statuses.push_back(std::move(text)); },
+            [this](std::string text) { notices.push_back(std::move(text)); }};
   }
   bool reported() const { return ready > 0 || !failures.empty(); }
 
@@ -100,6 +104,7 @@ struct Seen {
   Clock::time_point ready_at;
   std::vector<std::string> failures;
   std::vector<std::string> statuses;
+  std::vector<std::string> notices;
 };
 
 // A loop and what its one probe sent, for tests of a single probe.

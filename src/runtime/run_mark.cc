@@ -1,0 +1,103 @@
+#include "runtime/run_mark.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <string>
+
+namespace summon::runtime {
+
+namespace {
+
+std::string read_environ(pid_t pid) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/environ";
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  std::string text;
+  char buffer[8192];
+  ssize_t got;
+  while ((got = ::read(fd, buffer, sizeof buffer)) > 0)
+    text.append(buffer, static_cast<std::size_t>(got));
+  ::close(fd);
+  return text;
+}
+
+bool has_token(std::string_view list, std::string_view token) {
+  while (!list.empty()) {
+    const std::size_t comma = std::min(list.find(','), list.size());
+    if (list.substr(0, comma) == token) return true;
+    list.remove_prefix(std::min(comma + 1, list.size()));
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string new_run_id() {
+  unsigned char bytes[16];
+  std::size_t have = 0;
+  while (have < sizeof bytes) {
+    const ssize_t got = ::getrandom(bytes + have, sizeof bytes - have, 0);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) std::abort();  // no randomness means no safe run id
+    have += static_cast<std::size_t>(got);
+  }
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string id;
+  for (unsigned char byte : bytes) {
+    id.push_back(digits[byte >> 4]);
+    id.push_back(digits[byte & 15]);
+  }
+  return id;
+}
+
+std::string run_mark_value(const std::optional<std::string>& inherited, std::string_view run_id) {
+  if (!inherited || inherited->empty()) return std::string(run_id);
+  return *inherited + "," + std::string(run_id);
+}
+
+bool environ_has_mark(std::string_view environ, std::string_view run_id) {
+  const std::string key = std::string(run_mark_variable) + "=";
+  while (!environ.empty()) {
+    const std::size_t end = std::min(environ.find('\0'), environ.size());
+    const std::string_view entry = environ.substr(0, end);
+    if (entry.starts_with(key) && has_token(entry.substr(key.size()), run_id)) return true;
+    environ.remove_prefix(std::min(end + 1, environ.size()));
+  }
+  return false;
+}
+
+std::size_t kill_marked_processes(std::string_view run_id, std::set<pid_t>& killed) {
+  DIR* proc = ::opendir("/proc");
+  if (!proc) return 0;
+  const pid_t self = ::getpid();
+  std::size_t added = 0;
+  while (const dirent* entry = ::readdir(proc)) {
+    char* end = nullptr;
+    const long number = std::strtol(entry->d_name, &end, 10);
+    if (*end != '\0' || number <= 1 || number == self) continue;
+    const pid_t pid = static_cast<pid_t>(number);
+    if (killed.count(pid)) continue;
+    // The pidfd first: if the environment read next is of a process that
+    // took over a reused pid, the pidfd refers to the one before, and the
+    // signal fails instead of reaching the wrong process.
+    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    if (pidfd < 0) continue;
+    if (environ_has_mark(read_environ(pid), run_id) &&
+        ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0) == 0) {
+      killed.insert(pid);
+      ++added;
+    }
+    ::close(pidfd);
+  }
+  ::closedir(proc);
+  return added;
+}
+
+}  // namespace summon::runtime

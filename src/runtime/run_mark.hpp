@@ -1,0 +1,41 @@
+// The mark every process of a run carries: SUMMON_RUN in its environment,
+// holding the run's unguessable id. Processes keep their environment through
+// fork, setsid and double-forking, so the mark finds a run's daemons and a
+// `run` command's background jobs wherever they went, and a reused pid
+// never carries it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+
+namespace summon::runtime {
+
+inline constexpr const char* run_mark_variable = "SUMMON_RUN";
+
+/// A new run id: 32 hex digits from the kernel's random source.
+std::string new_run_id();
+
+/// The SUMMON_RUN value for this run's processes: `run_id`, after the ids
+/// of the runs summon itself runs under (`inherited`, comma-separated), so
+/// that an outer run still finds the processes of a nested one.
+std::string run_mark_value(const std::optional<std::string>& inherited, std::string_view run_id);
+
+/// Whether environment block `environ` (NUL-separated KEY=VALUE entries, as
+/// /proc/PID/environ holds it) carries the mark of run `run_id`.
+bool environ_has_mark(std::string_view environ, std::string_view run_id);
+
+/// One pass over /proc: SIGKILLs every process but this one, and but those
+/// in `killed`, whose environment carries the mark of run `run_id`, each
+/// through a pidfd opened before its environment was read, so that the
+/// signal can only reach the process that was checked; adds them to
+/// `killed` and returns how many it added. Repeat until it returns 0 to
+/// catch what forked during a pass. Processes whose environment cannot be
+/// read (another user's, to a summon that is not root) are passed over.
+std::size_t kill_marked_processes(std::string_view run_id, std::set<pid_t>& killed);
+
+}  // namespace summon::runtime

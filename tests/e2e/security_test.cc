@@ -1,0 +1,93 @@
+// What another user, or a reused pid, can do to a run: nothing (SPEC 3.5).
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "processes.hpp"
+#include "sandbox.hpp"
+
+namespace summon::testing {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+std::string environment_value(pid_t pid, const std::string& key) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
+  const std::string environ{std::istreambuf_iterator<char>(in), {}};
+  const std::string entry = key + "=";
+  std::size_t at = environ.starts_with(entry) ? 0 : environ.find(std::string(1, '\0') + entry);
+  if (at == std::string::npos) return {};
+  if (at > 0 || !environ.starts_with(entry)) ++at;
+  return environ.substr(at + entry.size()).c_str();
+}
+
+}  // namespace
+
+TEST_CASE("a notify message from another user's process does not make a service ready") {
+  if (::geteuid() != 0) {
+    MESSAGE("not root: another user's process cannot be made here; case not covered");
+    return;
+  }
+  Sandbox sandbox;
+  auto up = sandbox.up("security_notify.yaml");
+  REQUIRE(sandbox.wait_for_record("slow", "start", 5000ms));
+  auto record = sandbox.record();
+  INFO("record:\n" << record.text());
+  const pid_t service = std::stoi(record.find("slow", "start")->args[0]);
+  const std::string socket = environment_value(service, "NOTIFY_SOCKET");
+  REQUIRE(socket.starts_with("@"));
+
+  // nobody, who can reach any abstract socket, says READY=1 in its name.
+  const auto forged = run_program(
+      "/usr/bin/setpriv", {"--reuid=nobody", "--regid=nogroup", "--clear-groups", "/usr/bin/python3", "-c",
+                  "import socket, sys\n"
+                  "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
+                  "s.sendto(b'READY=1\\nSTATUS=forged', '\\0' + sys.argv[1][1:])\n",
+                  socket});
+  INFO(describe(forged));
+  REQUIRE(forged.exit_code == 0);
+  const auto refused = up.wait_for_line("[summon] slow: ignored a notify message from pid ");
+  REQUIRE(refused);
+  CHECK(contains(refused->text, "(uid 65534): not a process of slow"));
+  up.send(SIGINT);
+  const auto& run = up.finish();
+  INFO(describe(run));
+  CHECK_FALSE(contains(run.out, "slow ready"));
+  CHECK_FALSE(contains(run.out, "forged"));
+  CHECK(survivors(sandbox.record()) == std::vector<std::string>{});
+}
+
+// The guardian once killed the process groups of services that had already
+// ended; a pid is reused sooner or later, and then that group is anyone's.
+TEST_CASE("after summon's SIGKILL, a process that took a finished service's pid lives on") {
+  if (::geteuid() != 0) {
+    MESSAGE("not root: no pid namespace to steer pids in; case not covered");
+    return;
+  }
+  Sandbox sandbox;
+  const auto trial = run_program(
+      "/usr/bin/unshare", {"--pid", "--fork", "--mount-proc", "bash",
+                  tests_dir("e2e/scripts/pid_reuse.sh"), summon_bin(),
+                  runtime_fixture("security_oneshot.yaml"), sandbox.record_path(),
+                  sandbox.path("out")},
+      sandbox.options());
+  INFO(describe(trial));
+  INFO("record:\n" << sandbox.record().text());
+  CHECK(trial.exit_code == 0);
+  CHECK(trial.out == "survived\n");
+}
+
+}  // namespace summon::testing
