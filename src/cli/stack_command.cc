@@ -41,9 +41,10 @@ int bring_up(const Target& target, const StackArgs& args, engine::Mode mode,
   // Compile once to learn the port names, then again with the ports picked.
   auto selection = compile_target(target);
   if (!selection) return exit_invalid;
+  runtime::PortClaims port_claims;  // held until the run is over
   if (!selection->compiled.project->ports.empty()) {
     std::string error;
-    auto ports = runtime::pick_ports(selection->compiled.project->ports, error);
+    auto ports = runtime::pick_ports(selection->compiled.project->ports, port_claims, error);
     if (!ports) {
       fmt::print(stderr, "summon: error: {}\n", error);
       return exit_failed;

@@ -49,6 +49,17 @@ std::vector<std::string> declared_ports(const Node& root, const std::string& fil
                                     item.text, (*first)->mark.line));
       continue;
     }
+    // `a-b` and `a_b`, or `api` and `API`, would share one SUMMON_PORT_ variable.
+    auto same_variable = std::find_if(seen.begin(), seen.end(), [&](const Node* n) {
+      return port_variable(n->text) == port_variable(item.text);
+    });
+    if (same_variable != seen.end()) {
+      diagnostics.error(file, item.mark,
+                        fmt::format("port names '{}' and '{}' (line {}) both give {}; rename one",
+                                    item.text, (*same_variable)->text,
+                                    (*same_variable)->mark.line, port_variable(item.text)));
+      continue;
+    }
     seen.push_back(&item);
     names.push_back(item.text);
   }

@@ -114,6 +114,7 @@ class Session::Impl final : public runtime::StackObserver, public runtime::Outpu
 
   Options options_;
   config::PortMap ports_;
+  runtime::PortClaims port_claims_;  // this session's ports, claimed machine-wide
   graph::CompiledProject compiled_;
   std::vector<graph::ServiceIndex> selected_;
   std::vector<bool> in_run_;
@@ -205,7 +206,7 @@ void Session::Impl::compile(const Project::Impl& project) {
   if (!compiled_.ok()) throw_config_error(compiled_.diagnostics);
   if (!compiled_.project->ports.empty()) {
     std::string error;
-    auto picked = runtime::pick_ports(compiled_.project->ports, error);
+    auto picked = runtime::pick_ports(compiled_.project->ports, port_claims_, error);
     if (!picked) throw Error("summon: " + error);
     ports_ = std::move(*picked);
     compiled_ = project.compile(&ports_);

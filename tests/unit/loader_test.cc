@@ -342,6 +342,20 @@ services:
   CHECK(errors[2].find("'api'") != std::string::npos);
 }
 
+TEST_CASE("port names that would share one SUMMON_PORT_ variable are an error") {
+  auto errors = errors_of(R"y(
+ports: [a-b, a_b, api, API, a.b]
+services:
+  a: {command: x}
+)y");
+  REQUIRE(errors.size() == 3);
+  CHECK(errors[0] ==
+        "services.yaml:2:14: error: port names 'a_b' and 'a-b' (line 2) both give SUMMON_PORT_A_B; "
+        "rename one");
+  CHECK(errors[1].starts_with("services.yaml:2:24: error: port names 'API' and 'api'"));
+  CHECK(errors[2].starts_with("services.yaml:2:29: error: port names 'a.b' and 'a-b'"));
+}
+
 TEST_CASE("an http probe needs an http:// URL, also once interpolated") {
   CHECK(errors_of("services:\n  a: {command: x, ready: {http: \"${URL}\"}}\n",
                   with_env({{"URL", "https://x/"}})) ==
