@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <filesystem>
@@ -74,29 +75,26 @@ bool all_digits(std::string_view text) {
   return !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
 }
 
-// The lowest pid with one of `sockets` among its descriptors: a server that
-// forks workers sharing the socket is named by its first process.
-std::optional<long> holder(const std::unordered_set<std::string>& sockets) {
-  std::optional<long> found;
+// Every pid with one of `sockets` among its descriptors, in /proc's order.
+std::vector<long> holders(const std::unordered_set<std::string>& sockets) {
+  std::vector<long> found;
   std::error_code error;
   for (fs::directory_iterator proc("/proc", error), end; !error && proc != end;
        proc.increment(error)) {
     const std::string name = proc->path().filename();
     if (!all_digits(name)) continue;
-    const long pid = std::stol(name);
-    if (found && pid >= *found) continue;
     std::error_code fd_error;
-    // Another user's processes are unreadable without root: skipped.
     for (fs::directory_iterator fd(proc->path() / "fd", fd_error), fd_end;
          !fd_error && fd != fd_end; fd.increment(fd_error)) {
       std::error_code link_error;
       const fs::path target = fs::read_symlink(fd->path(), link_error);
       if (!link_error && sockets.count(target.native()) > 0) {
-        found = pid;
+        found.push_back(std::stol(name));
         break;
       }
     }
   }
+  std::sort(found.begin(), found.end());
   return found;
 }
 
@@ -132,11 +130,20 @@ std::optional<std::string> port_owner(int port) {
   listening_inodes("/proc/net/tcp", port, sockets);
   listening_inodes("/proc/net/tcp6", port, sockets);
   if (sockets.empty()) return std::nullopt;
-  const auto pid = holder(sockets);
-  if (!pid) return std::nullopt;
-  const std::string name = command_name(*pid);
-  if (name.empty()) return fmt::format("pid {}", *pid);
-  return fmt::format("pid {} ({})", *pid, name);
+  // A server that forks workers sharing the socket is named by its first process.
+  const auto pids = holders(sockets);
+  if (pids.empty()) return std::nullopt;
+  const std::string name = command_name(pids.front());
+  if (name.empty()) return fmt::format("pid {}", pids.front());
+  return fmt::format("pid {} ({})", pids.front(), name);
+}
+
+std::vector<long> port_holders(int port) {
+  std::unordered_set<std::string> sockets;
+  listening_inodes("/proc/net/tcp", port, sockets);
+  listening_inodes("/proc/net/tcp6", port, sockets);
+  if (sockets.empty()) return {};
+  return holders(sockets);
 }
 
 std::string port_in_use_message(int port) {

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace summon::runtime {
 
@@ -16,6 +17,11 @@ bool port_accepts(const std::string& host, int port);
 /// /proc/PID/fd; nullopt when it cannot be seen (another user's process,
 /// when not root).
 std::optional<std::string> port_owner(int port);
+
+/// Every process holding a listening socket on `port` (any local address),
+/// lowest pid first; empty when none can be seen (another user's, when not
+/// root).
+std::vector<long> port_holders(int port);
 
 /// The whole message: "port 5432 is already in use by pid 4242 (postgres)",
 /// or "port 5432 is already in use" when the owner cannot be found.

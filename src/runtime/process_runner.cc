@@ -1,7 +1,9 @@
 // ProcessRunner: one ServiceProcess per service, made when it first starts.
 #include "runtime/process_runner.hpp"
 
+#include "runtime/run_mark.hpp"
 #include "runtime/service_process.hpp"
+#include "runtime/user_environment.hpp"
 
 namespace summon::runtime {
 
@@ -59,8 +61,18 @@ std::deque<std::string> ProcessRunner::tail(ServiceIndex i) const {
 
 config::EnvList ProcessRunner::environment(ServiceIndex i) const {
   if (services_[i]) return services_[i]->environment();
-  return config::service_environment(project_, project_.services[i], settings_.base_environment,
-                                     settings_.ports);
+  return service_environment(i);
+}
+
+config::EnvList ProcessRunner::service_environment(ServiceIndex i) const {
+  const auto& service = project_.services[i];
+  auto environment = config::service_environment(
+      project_, service,
+      service.user ? environment_as_user(settings_.base_environment, *service.user)
+                   : settings_.base_environment,
+      settings_.ports);
+  mark_environment(environment, settings_.run_id);
+  return environment;
 }
 
 void ProcessRunner::check_groups() {

@@ -58,6 +58,10 @@ class ProcessRunner : public engine::Runner {
   std::deque<std::string> tail(ServiceIndex i) const;
   /// The environment service i runs with.
   config::EnvList environment(ServiceIndex i) const;
+  /// The environment service i is given, made afresh from the project: with
+  /// `user:`, summon's own identity variables are that user's
+  /// (environment_as_user), under whatever the file sets.
+  config::EnvList service_environment(ServiceIndex i) const;
 
  private:
   friend class ServiceProcess;

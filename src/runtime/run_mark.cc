@@ -62,6 +62,14 @@ std::string run_mark_value(const std::optional<std::string>& inherited, std::str
   return *inherited + "," + std::string(run_id);
 }
 
+void mark_environment(config::EnvList& environment, std::string_view run_id) {
+  std::optional<std::string> inherited;
+  for (const auto& [key, value] : environment)
+    if (key == run_mark_variable) inherited = value;
+  std::erase_if(environment, [](const auto& entry) { return entry.first == run_mark_variable; });
+  environment.emplace_back(run_mark_variable, run_mark_value(inherited, run_id));
+}
+
 bool environ_has_mark(std::string_view environ, std::string_view run_id) {
   const std::string key = std::string(run_mark_variable) + "=";
   while (!environ.empty()) {

@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include "config/environment.hpp"
+
 namespace summon::runtime {
 
 inline constexpr const char* run_mark_variable = "SUMMON_RUN";
@@ -24,6 +26,10 @@ std::string new_run_id();
 /// of the runs summon itself runs under (`inherited`, comma-separated), so
 /// that an outer run still finds the processes of a nested one.
 std::string run_mark_value(const std::optional<std::string>& inherited, std::string_view run_id);
+
+/// Sets SUMMON_RUN in `environment`, last, so that nothing a file sets can
+/// replace it: run_mark_value() of the SUMMON_RUN it held.
+void mark_environment(config::EnvList& environment, std::string_view run_id);
 
 /// Whether environment block `environ` (NUL-separated KEY=VALUE entries, as
 /// /proc/PID/environ holds it) carries the mark of run `run_id`.

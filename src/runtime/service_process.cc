@@ -18,7 +18,6 @@
 #include "runtime/ansi.hpp"
 #include "runtime/membership.hpp"
 #include "runtime/port_owner.hpp"
-#include "runtime/run_mark.hpp"
 #include "runtime/spawn.hpp"
 #include "runtime/write_all.hpp"
 
@@ -35,15 +34,6 @@ constexpr auto group_recheck = std::chrono::milliseconds(100);
 
 bool group_alive(pid_t pgid) {
   return ::kill(-pgid, 0) == 0 || errno == EPERM;
-}
-
-// The run's mark, added last so that nothing in the file can replace it.
-void add_run_mark(config::EnvList& environment, const std::string& run_id) {
-  std::optional<std::string> inherited;
-  for (const auto& [key, value] : environment)
-    if (key == run_mark_variable) inherited = value;
-  std::erase_if(environment, [](const auto& entry) { return entry.first == run_mark_variable; });
-  environment.emplace_back(run_mark_variable, run_mark_value(inherited, run_id));
 }
 
 bool is_loopback(const std::string& host) {
@@ -70,9 +60,7 @@ engine::ExitStatus exit_status(int wait_status, int stop_signal) {
 ServiceProcess::ServiceProcess(ProcessRunner& runner, graph::ServiceIndex index)
     : runner_(runner), index_(index), spec_(runner.project_.services[index]) {
   target_.service = spec_.name;
-  target_.environment = config::service_environment(
-      runner.project_, spec_, runner.settings_.base_environment, runner.settings_.ports);
-  add_run_mark(target_.environment, runner.settings_.run_id);
+  target_.environment = runner.service_environment(index);
   target_.cwd = spec_.cwd;
   target_.user = spec_.user;
   target_.owns = [this](pid_t sender) {
@@ -195,7 +183,7 @@ void ServiceProcess::exec_known(int error) {
     ::close(err_fd_);
     out_fd_ = err_fd_ = -1;
     probe_.reset();
-    report([i, why = engine::cannot_start(exec_error_text(spec_.command.argv.front(), error))](
+    report([i, why = engine::cannot_start(exec_error_text(spec_.command.argv.front(), error, spec_.cwd))](
                engine::Engine& engine) { engine.on_start_failed(i, why); });
     return;
   }

@@ -18,8 +18,11 @@
 #include <climits>
 #include <cstdint>
 #include <cstring>
+#include <string_view>
 
 #include <fmt/format.h>
+
+#include "runtime/descriptor_limit.hpp"
 
 namespace summon::runtime {
 
@@ -74,6 +77,7 @@ struct ChildPlan {
   const Credentials* credentials;  // nullptr: summon's own
   int cgroup_procs;                // cgroup.procs to join by writing, or -1
   pid_t parent;                    // summon, as the child was made
+  const rlimit* descriptor_limit;  // to restore before exec, or nullptr
 };
 
 // Tells summon why (errno) and ends the child.
@@ -172,6 +176,7 @@ struct ChildPlan {
   ::syscall(SYS_close_range, from, ~0U, 0);
 
   if (plan.cwd && ::chdir(plan.cwd) < 0) fail();
+  if (plan.descriptor_limit && ::setrlimit(RLIMIT_NOFILE, plan.descriptor_limit) < 0) fail();
   if (const Credentials* who = plan.credentials) {
     if (::syscall(SYS_setgroups, who->groups.size(), who->groups.data()) < 0 ||
         ::syscall(SYS_setresgid, who->gid, who->gid, who->gid) < 0 ||
@@ -215,6 +220,22 @@ pid_t create_child(int cgroup_dir, bool& joined) {
   return ::fork();
 }
 
+// The program named on a script's `#!` line, if it has one.
+std::optional<std::string> script_interpreter(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) return std::nullopt;
+  char head[256];
+  const ssize_t got = ::read(fd, head, sizeof head);
+  ::close(fd);
+  if (got < 3 || head[0] != '#' || head[1] != '!') return std::nullopt;
+  std::string_view line(head + 2, static_cast<std::size_t>(got - 2));
+  line = line.substr(0, line.find('\n'));
+  const auto start = line.find_first_not_of(" \t");
+  if (start == std::string_view::npos) return std::nullopt;
+  line.remove_prefix(start);
+  return std::string(line.substr(0, line.find_first_of(" \t\r")));
+}
+
 class FileDescriptor {
  public:
   explicit FileDescriptor(int fd) : fd_(fd) {}
@@ -231,10 +252,22 @@ class FileDescriptor {
 
 }  // namespace
 
-std::string exec_error_text(const std::string& program, int error) {
+std::string exec_error_text(const std::string& program, int error, const std::string& cwd) {
   // A bare name was looked for in PATH (by the child): say so, as a shell does.
   if (error == ENOENT && program.find('/') == std::string::npos)
     return fmt::format("{}: command not found in PATH", program);
+  const std::string path =
+      program.front() == '/' || cwd.empty() ? program : cwd + "/" + program;
+  struct stat info;
+  const bool exists = ::stat(path.c_str(), &info) == 0;
+  // The kernel says ENOENT when a script's interpreter is missing, and
+  // EACCES for a folder: both would name the wrong culprit.
+  if (error == ENOENT && exists) {
+    if (auto interpreter = script_interpreter(path))
+      return fmt::format("{}: its interpreter {} is missing", program, *interpreter);
+  }
+  if (error == EACCES && exists && S_ISDIR(info.st_mode))
+    return fmt::format("{}: is a folder, not a program", program);
   return fmt::format("{}: {}", program, error_text(error));
 }
 
@@ -252,7 +285,7 @@ std::variant<pid_t, std::string> spawn(const SpawnRequest& request) {
     // It exits right after saying why: reap it here, as nobody watches it.
     while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
     }
-    return exec_error_text(request.argv.front(), child_error);
+    return exec_error_text(request.argv.front(), child_error, request.cwd);
   }
   return pid;
 }
@@ -327,7 +360,8 @@ std::variant<StartedProcess, std::string> start_process(const SpawnRequest& requ
     ::close(error_pipe[0]);
     run_child({executable.c_str(), path ? path->c_str() : nullptr, argv.data(), env.data(), moves,
                request.own_session, request.cwd.empty() ? nullptr : request.cwd.c_str(),
-               switch_user ? &credentials : nullptr, joined ? -1 : cgroup_procs.get(), parent},
+               switch_user ? &credentials : nullptr, joined ? -1 : cgroup_procs.get(), parent,
+               child_descriptor_limit()},
               error_pipe[1]);
   }
   const int fork_error = errno;

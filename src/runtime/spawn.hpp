@@ -65,8 +65,10 @@ struct StartedProcess {
 std::variant<StartedProcess, std::string> start_process(const SpawnRequest& request);
 
 /// What start_process()'s child said through `exec_result` (errno `error`
-/// for `program`, the request's argv[0]), worded as spawn() words it:
-/// ENOENT for a bare name is "NAME: command not found in PATH".
-std::string exec_error_text(const std::string& program, int error);
+/// for `program`, the request's argv[0], run from `cwd`), worded as spawn()
+/// words it: ENOENT for a bare name is "NAME: command not found in PATH";
+/// for a script that exists, "./x.sh: its interpreter /usr/bin/foo is
+/// missing"; EACCES for a folder, "./x: is a folder, not a program".
+std::string exec_error_text(const std::string& program, int error, const std::string& cwd = "");
 
 }  // namespace summon::runtime

@@ -151,12 +151,7 @@ void Stack::start_command() {
   request.argv = command_;
   request.environment =
       config::run_environment(project_, config::process_environment(), options_.ports);
-  std::optional<std::string> inherited;
-  for (const auto& [key, value] : request.environment)
-    if (key == run_mark_variable) inherited = value;
-  std::erase_if(request.environment,
-                [](const auto& entry) { return entry.first == run_mark_variable; });
-  request.environment.emplace_back(run_mark_variable, run_mark_value(inherited, run_id_));
+  mark_environment(request.environment, run_id_);
   request.stdin_fd = STDIN_FILENO;
   request.own_session = false;
   if (auto leaf = cgroups_.leaf("run")) request.cgroup = leaf->path();

@@ -90,4 +90,42 @@ TEST_CASE("after summon's SIGKILL, a process that took a finished service's pid 
   CHECK(trial.out == "survived\n");
 }
 
+TEST_CASE("a service run as another user gets that user's HOME, USER, LOGNAME and SHELL") {
+  if (::geteuid() != 0) {
+    MESSAGE("not root: `user:` needs root; case not covered");
+    return;
+  }
+  Sandbox sandbox;
+  const auto& run = sandbox.run("security_user.yaml", {"--", "true"}, {{"HOME", "/root"},
+                                                                       {"USER", "root"},
+                                                                       {"LOGNAME", "root"},
+                                                                       {"SHELL", "/bin/bash"}});
+  INFO(describe(run));
+  CHECK(run.exit_code == 0);
+  CHECK(contains(run.out,
+                 "| HOME=/nonexistent USER=nobody LOGNAME=nobody SHELL=/usr/sbin/nologin\n"));
+  // What the file sets explicitly still wins.
+  CHECK(contains(run.out, "| HOME=/srv/app USER=nobody\n"));
+}
+
+// summon needs a few descriptors per service; its services get the limit
+// their user gave, not summon's raised one.
+TEST_CASE("a low soft descriptor limit does not stop summon, and services keep it") {
+  Sandbox sandbox;
+  std::string file = "services:\n";
+  for (int n = 0; n < 40; ++n)
+    file += "  s" + std::to_string(n) + ": {command: [\"" + test_service_bin() +
+            "\", --ready, \"log:up\"], ready: {log: up}}\n";
+  std::ofstream(sandbox.path("services.yaml")) << file;
+  const auto run = run_program(
+      "/bin/sh",
+      {"-c", "ulimit -Sn 64 && exec \"$0\" run services.yaml --quiet -- sh -c 'ulimit -Sn'",
+       summon_bin()},
+      sandbox.options());
+  INFO(describe(run));
+  CHECK(run.exit_code == 0);
+  CHECK(contains(run.out, "ready: 40 services"));
+  CHECK(contains(run.out, "\n64\n"));  // the command's own soft limit
+}
+
 }  // namespace summon::testing

@@ -237,6 +237,26 @@ TEST_CASE("tcp: localhost reaches a listener bound only to ::1") {
   CHECK(probe->last_result() == fmt::format("tcp [::1]:{}: connected", port));
 }
 
+TEST_CASE("tcp: a connect accepted by a process that is not the service's does not count") {
+  Harness h;
+  tcp::acceptor listener(h.io, tcp::endpoint(v4_loopback, 0));
+  const int port = listener.local_endpoint().port();
+  h.target.owns = [](pid_t) { return false; };  // the test program, which listens, is not "web"
+  auto probe = h.start_tcp("127.0.0.1", port);
+  REQUIRE(h.run_until_tried(*probe));
+  h.run_for(250ms);  // tried again and again: still not the service's
+  CHECK(h.ready == 0);
+  CHECK(h.failures.empty());
+  CHECK(probe->last_result().starts_with(
+      fmt::format("tcp 127.0.0.1:{}: accepted by pid {} (", port, ::getpid())));
+  CHECK(probe->last_result().ends_with("), not by a process of web"));
+
+  // Once the service's own process holds it, the connect counts.
+  h.target.owns = [](pid_t pid) { return pid == ::getpid(); };
+  auto second = h.start_tcp("127.0.0.1", port);
+  CHECK(h.run_until([&] { return h.ready > 0; }));
+}
+
 TEST_CASE("tcp: a host name is resolved") {
   Harness h;
   char name[256] = {};

@@ -177,6 +177,24 @@ TEST_CASE("what cannot start says why, as a user reads it") {
   CHECK(spawn_error(request) == "user no-such-user-here: no such user");
 }
 
+TEST_CASE("a script whose interpreter is missing, and a folder, are named for what they are") {
+  summon::test::TempDir dir;
+  {
+    std::ofstream script(dir / "job.sh");
+    script << "#!/no/such/interpreter -e\necho hi\n";
+  }
+  std::filesystem::permissions(dir / "job.sh", std::filesystem::perms::owner_all);
+  std::filesystem::create_directory(dir / "app");
+  SpawnRequest request;
+  request.cwd = dir.path;
+  request.argv = {"./job.sh"};
+  CHECK(spawn_error(request) == "./job.sh: its interpreter /no/such/interpreter is missing");
+  request.argv = {"./app"};
+  CHECK(spawn_error(request) == "./app: is a folder, not a program");
+  request.argv = {dir / "app"};
+  CHECK(spawn_error(request) == dir / "app" + ": is a folder, not a program");
+}
+
 TEST_CASE("the reaper also reaps orphans that come back to it as subreaper") {
   boost::asio::io_context io;
   ChildReaper reaper(io);
