@@ -20,9 +20,14 @@ for child in $(cat /proc/"$summon_pid"/task/*/children); do
 done
 [ -n "$guardian" ] || { echo "no guardian"; exit 1; }
 
+# The unrelated process says when it leads its own group (after setsid),
+# so that the kill below cannot come before it exists as a group.
+said=$(dirname "$out")/unrelated.up
+mkfifo "$said"
 echo $((oneshot - 1)) >/proc/sys/kernel/ns_last_pid
-setsid sleep 1000 &
+setsid sh -c 'echo up >"$0"; exec sleep 1000' "$said" &
 unrelated=$!
+read -r _ <"$said"
 [ "$unrelated" = "$oneshot" ] || { echo "pid not reused ($unrelated, not $oneshot)"; kill "$unrelated"; exit 1; }
 
 kill -KILL "$summon_pid"
