@@ -35,6 +35,7 @@ class Printer : public runtime::StackObserver, public runtime::OutputListener {
   void on_lines(graph::ServiceIndex i, runtime::Stream stream,
                 std::span<const std::string_view> lines) override;
   void on_status(graph::ServiceIndex i, std::string_view text) override;
+  void on_warning(graph::ServiceIndex i, std::string_view text) override;
   void flush() override;
 
   // StackObserver

@@ -19,6 +19,11 @@ class OutputListener {
                         std::span<const std::string_view> lines) = 0;
   /// What service i says of itself (notify's `STATUS=`).
   virtual void on_status(graph::ServiceIndex i, std::string_view text) = 0;
+  /// Output of service i is being lost, and the run goes on: `text` says
+  /// what and why, without the service's name ("log file /x/api.log: No
+  /// space left on device; its output from now on is not written"). Told
+  /// once per cause, to be shown among summon's own lines.
+  virtual void on_warning(graph::ServiceIndex i, std::string_view text) = 0;
   /// A chunk of output has been handed over: a good moment to flush.
   virtual void flush() {}
 };

@@ -19,6 +19,7 @@
 #include "runtime/child_reaper.hpp"
 #include "runtime/cgroups.hpp"
 #include "runtime/guardian.hpp"
+#include "runtime/log_file.hpp"
 #include "runtime/output_listener.hpp"
 #include "runtime/probe.hpp"
 
@@ -31,7 +32,8 @@ struct RunnerSettings {
   config::PortMap ports;            // picked for this run
   config::EnvList base_environment;  // summon's own environment
   std::string runtime_dir;          // a private folder for sockets
-  std::optional<std::string> log_dir;  // `--log-dir`: each service's output also to DIR/NAME.log
+  // `--log-dir`: each service's output also to DIR/NAME.log
+  std::shared_ptr<const LogFolder> log_folder;
   Guardian* guardian = nullptr;        // told of every process group, if there is one
   const CgroupTree* cgroups = nullptr;  // a leaf per service, if the machine allows
 };

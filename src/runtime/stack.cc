@@ -63,7 +63,7 @@ Stack::Stack(const config::ProjectSpec& project, const graph::DependencyGraph& g
   settings.ports = options_.ports;
   settings.base_environment = config::process_environment();
   settings.runtime_dir = runtime_dir_;
-  settings.log_dir = options_.log_dir;
+  settings.log_folder = options_.log_folder;
   settings.guardian = &guardian_;
   settings.cgroups = &cgroups_;
   if (cgroups_.enabled()) guardian_.track_cgroup(cgroups_.path());
