@@ -61,9 +61,10 @@ class StartError : public Error {
 };
 
 /// Session::stop() found that something went wrong while the services ran
-/// or stopped: a service exited on its own after it was ready, or needed
-/// SIGKILL because it outlived its stop timeout. Everything is stopped all
-/// the same. what() names each service and what happened, one per line.
+/// or stopped: a service exited on its own after it was ready, needed
+/// SIGKILL because it outlived its stop timeout, or lost output from its log
+/// file (Options::log_dir). Everything is stopped all the same. what()
+/// names each service and what happened, one per line.
 class StopError : public Error {
  public:
   using Error::Error;

@@ -25,7 +25,13 @@ struct Options {
   std::vector<std::string> services = {};
   /// Replaces every probe's own timeout, as `summon up --timeout` does.
   std::optional<std::chrono::milliseconds> timeout = {};
-  /// Also write each service's output to FOLDER/NAME.log (the folder is made).
+  /// Also append each service's output, byte for byte as it wrote it, to
+  /// FOLDER/NAME.log (the folder is made if missing). A folder that is a
+  /// symbolic link, is owned by another user, or can be written by others
+  /// without the sticky bit makes the constructor throw Error before anything
+  /// starts. A log file that cannot be used (a link, not a regular file of
+  /// yours) or written (a full disk) loses that service's output from then
+  /// on: said at once on stderr (`[summon] web: log file ...`) and by stop().
   std::string log_dir = {};
   /// Copy each line the services write to stderr, as `NAME | line`.
   bool echo = false;
@@ -88,7 +94,8 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   /// Stops everything now, as the destructor would, and throws StopError if
-  /// a service had exited on its own after it was ready or had to be killed.
+  /// a service had exited on its own after it was ready or had to be killed,
+  /// or if output was lost from a log file (Options::log_dir).
   /// Later calls do nothing.
   void stop();
 

@@ -124,6 +124,10 @@ void Printer::on_notice(graph::ServiceIndex i, std::string_view text) {
   own_line(fmt::format("{}: {}", project_.services[i].name, text));
 }
 
+void Printer::on_warning(graph::ServiceIndex i, std::string_view text) {
+  own_line(fmt::format("{}: {}", project_.services[i].name, text));
+}
+
 void Printer::on_change(const engine::StateChange& change) {
   const auto& service = project_.services[change.service];
   const auto& name = service.name;

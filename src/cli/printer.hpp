@@ -36,6 +36,7 @@ class Printer : public runtime::StackObserver, public runtime::OutputListener {
                 std::span<const std::string_view> lines) override;
   void on_status(graph::ServiceIndex i, std::string_view text) override;
   void on_notice(graph::ServiceIndex i, std::string_view text) override;
+  void on_warning(graph::ServiceIndex i, std::string_view text) override;
   void flush() override;
 
   // StackObserver

@@ -1,7 +1,4 @@
 // `summon up` and `summon run`: compile, pick ports, then hand over to a Stack.
-#include <filesystem>
-#include <system_error>
-
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
@@ -9,6 +6,7 @@
 #include "cli/printer.hpp"
 #include "config/duration.hpp"
 #include "runtime/free_ports.hpp"
+#include "runtime/log_file.hpp"
 #include "runtime/stack.hpp"
 
 namespace summon::cli {
@@ -29,13 +27,12 @@ int bring_up(const Target& target, const StackArgs& args, engine::Mode mode,
     }
   }
   if (args.log_dir) {
-    std::error_code error;
-    std::filesystem::create_directories(*args.log_dir, error);
-    if (error) {
-      fmt::print(stderr, "summon: error: --log-dir {}: {}\n", *args.log_dir, error.message());
+    std::string error;
+    options.log_folder = runtime::LogFolder::open(*args.log_dir, error);
+    if (!options.log_folder) {
+      fmt::print(stderr, "summon: error: --log-dir {}: {}\n", *args.log_dir, error);
       return exit_invalid;
     }
-    options.log_dir = *args.log_dir;
   }
 
   // Compile once to learn the port names, then again with the ports picked.

@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <condition_variable>
 #include <exception>
-#include <filesystem>
 #include <mutex>
 #include <thread>
 
@@ -20,6 +19,7 @@
 #include "library/access.hpp"
 #include "runtime/failure_summary.hpp"
 #include "runtime/free_ports.hpp"
+#include "runtime/log_file.hpp"
 #include "runtime/stack.hpp"
 #include "runtime/write_all.hpp"
 
@@ -105,6 +105,7 @@ class Session::Impl final : public runtime::StackObserver, public runtime::Outpu
   void on_lines(graph::ServiceIndex i, runtime::Stream stream,
                 std::span<const std::string_view> lines) override;
   void on_status(graph::ServiceIndex, std::string_view) override {}
+  void on_warning(graph::ServiceIndex i, std::string_view text) override;
 
   void compile(const Project::Impl& project);
   graph::ServiceIndex index_of(std::string_view name) const;
@@ -166,10 +167,10 @@ Session::Impl::Impl(const Project::Impl& project, Options options) : options_(st
   if (options_.timeout) stack_options.engine.timeout = config::Duration(*options_.timeout);
   stack_options.ports = ports_;
   if (!options_.log_dir.empty()) {
-    std::error_code error;
-    std::filesystem::create_directories(options_.log_dir, error);
-    if (error) throw Error(fmt::format("log_dir {}: {}", options_.log_dir, error.message()));
-    stack_options.log_dir = options_.log_dir;
+    std::string error;
+    stack_options.log_folder = runtime::LogFolder::open(options_.log_dir, error);
+    if (!stack_options.log_folder)
+      throw Error(fmt::format("summon: log_dir {}: {}", options_.log_dir, error));
   }
   stack_options.embedded = true;
 
@@ -296,6 +297,14 @@ void Session::Impl::on_lines(graph::ServiceIndex i, runtime::Stream,
     auto cut = output.find('\n', output.size() - output_limit * 3 / 4);
     output.erase(0, cut == std::string::npos ? output.size() : cut + 1);
   }
+}
+
+// Said at once on stderr, where a test run's log keeps it, and again by stop().
+void Session::Impl::on_warning(graph::ServiceIndex i, std::string_view text) {
+  auto problem = fmt::format("{}: {}", name_of(i), text);
+  runtime::write_all(STDERR_FILENO, "[summon] " + problem + "\n");
+  std::lock_guard lock(mutex_);
+  problems_.push_back(std::move(problem));
 }
 
 graph::ServiceIndex Session::Impl::index_of(std::string_view name) const {

@@ -25,6 +25,11 @@ class OutputListener {
     (void)i;
     (void)text;
   }
+  /// Output of service i is being lost, and the run goes on: `text` says
+  /// what and why, without the service's name ("log file /x/api.log: No
+  /// space left on device; its output from now on is not written"). Told
+  /// once per cause, to be shown among summon's own lines.
+  virtual void on_warning(graph::ServiceIndex i, std::string_view text) = 0;
   /// A chunk of output has been handed over: a good moment to flush.
   virtual void flush() {}
 };

@@ -38,25 +38,25 @@ struct OutputPump::State {
   LineSplitter splitter;
   std::vector<std::string_view> lines;  // the current chunk's, reused
   OnLines on_lines;
-  std::function<void()> on_chunk;
+  OnChunk on_chunk;
   bool ended = false;
   bool stopped = false;
 
   void take(std::string_view chunk) {
     lines.clear();
     splitter.feed(chunk, lines);
-    hand_over();
+    hand_over(chunk);
   }
   void end() {
     if (ended) return;
     ended = true;
     lines.clear();
     splitter.finish(lines);
-    hand_over();
+    hand_over({});
   }
-  void hand_over() {
+  void hand_over(std::string_view bytes) {
     if (!lines.empty()) on_lines(lines);
-    if (on_chunk) on_chunk();
+    if (on_chunk) on_chunk(bytes);
   }
   // One read of up to a chunk, handed over.
   Read read_once() {
@@ -75,8 +75,7 @@ struct OutputPump::State {
   }
 };
 
-OutputPump::OutputPump(boost::asio::io_context& io, int fd, OnLines on_lines,
-                       std::function<void()> on_chunk)
+OutputPump::OutputPump(boost::asio::io_context& io, int fd, OnLines on_lines, OnChunk on_chunk)
     : state_(std::make_shared<State>(io, fd)) {
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   state_->on_lines = std::move(on_lines);

@@ -13,17 +13,18 @@ namespace summon::runtime {
 /// Reads a pipe in chunks of up to 64 KiB as data comes, and hands the lines
 /// each chunk completes (LineSplitter's rules: long lines in pieces, a last
 /// line without newline still given at the end) to `on_lines` together, so
-/// that per-line work stays small under a flood of output, then calls
-/// `on_chunk`, a good moment to flush.
+/// that per-line work stays small under a flood of output, then gives
+/// `on_chunk` the chunk's bytes exactly as read (empty at the end of the
+/// stream): what a byte-exact copy takes, and a good moment to flush.
 /// Never blocks; destruction closes the pipe and nothing is called after.
 class OutputPump {
  public:
   /// The views are valid during the call only.
   using OnLines = std::function<void(std::span<const std::string_view> lines)>;
+  using OnChunk = std::function<void(std::string_view bytes)>;
 
   /// Takes ownership of `fd`, the read end of the pipe.
-  OutputPump(boost::asio::io_context& io, int fd, OnLines on_lines,
-             std::function<void()> on_chunk);
+  OutputPump(boost::asio::io_context& io, int fd, OnLines on_lines, OnChunk on_chunk);
   ~OutputPump();
   OutputPump(const OutputPump&) = delete;
   OutputPump& operator=(const OutputPump&) = delete;

@@ -19,7 +19,6 @@
 #include "runtime/membership.hpp"
 #include "runtime/port_owner.hpp"
 #include "runtime/spawn.hpp"
-#include "runtime/write_all.hpp"
 
 namespace summon::runtime {
 
@@ -70,7 +69,6 @@ ServiceProcess::ServiceProcess(ProcessRunner& runner, graph::ServiceIndex index)
 
 ServiceProcess::~ServiceProcess() {
   if (pid_) runner_.reaper_.forget(*pid_);
-  if (log_fd_ >= 0) ::close(log_fd_);
   for (int fd : {out_fd_, err_fd_})
     if (fd >= 0) ::close(fd);
 }
@@ -93,9 +91,10 @@ std::optional<std::string> ServiceProcess::port_taken() const {
 }
 
 void ServiceProcess::open_log() {
-  if (!runner_.settings_.log_dir) return;
-  const std::string path = *runner_.settings_.log_dir + "/" + spec_.name + ".log";
-  log_fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (!runner_.settings_.log_folder) return;
+  std::string refused;
+  log_ = runner_.settings_.log_folder->open_file(spec_.name + ".log", refused);
+  if (!refused.empty()) runner_.listener_.on_warning(index_, refused);
 }
 
 void ServiceProcess::start() {
@@ -197,10 +196,10 @@ void ServiceProcess::exec_known(int error) {
 
 void ServiceProcess::start_output() {
   open_log();
-  auto flush = [this] {
-    // A full disk loses log lines, never the run.
-    if (log_fd_ >= 0 && !log_buffer_.empty()) write_all(log_fd_, log_buffer_);
-    log_buffer_.clear();
+  auto flush = [this](std::string_view bytes) {
+    // The log gets the bytes as read, not the lines cut for display. A full
+    // disk loses the rest of the log, said once, never the run.
+    if (auto lost = log_.append(bytes)) runner_.listener_.on_warning(index_, *lost);
     runner_.listener_.flush();
   };
   out_ = std::make_unique<OutputPump>(
@@ -217,12 +216,6 @@ void ServiceProcess::take_lines(Stream stream, Lines lines) {
   const std::size_t skipped = lines.size() > tail_.size() ? lines.size() - tail_.size() : 0;
   lines_seen_ += skipped;
   for (auto line : lines.subspan(skipped)) tail_[lines_seen_++ % tail_.size()].assign(line);
-  if (log_fd_ >= 0) {
-    for (auto line : lines) {
-      log_buffer_.append(line);
-      log_buffer_.push_back('\n');
-    }
-  }
   runner_.listener_.on_lines(index_, stream, lines);
   if (!probe_) return;
   for (auto line : lines) {

@@ -15,6 +15,7 @@
 
 #include "engine/exit_status.hpp"
 #include "runtime/backoff.hpp"
+#include "runtime/log_file.hpp"
 #include "runtime/output_pump.hpp"
 #include "runtime/probe.hpp"
 #include "runtime/process_runner.hpp"
@@ -64,8 +65,7 @@ class ServiceProcess {
   // a string that keeps its capacity, not allocated anew.
   std::array<std::string, ProcessRunner::tail_lines> tail_;
   std::size_t lines_seen_ = 0;
-  int log_fd_ = -1;
-  std::string log_buffer_;
+  LogFile log_;  // `--log-dir`: the bytes of both pipes, as read
 
   std::optional<pid_t> pid_;  // the main process, and its group
   // Until the child has exec'd: its output pipes, not yet pumped (so the

@@ -49,7 +49,7 @@ Stack::Stack(const config::ProjectSpec& project, const graph::DependencyGraph& g
   settings.ports = options_.ports;
   settings.base_environment = config::process_environment();
   settings.run_id = run_id_;
-  settings.log_dir = options_.log_dir;
+  settings.log_folder = options_.log_folder;
   settings.cgroups = &cgroups_;
   if (cgroups_.enabled()) guardian_.track_cgroup(cgroups_.path());
   runner_ = std::make_unique<ProcessRunner>(io_, reaper_, project, std::move(settings), listener);

@@ -25,6 +25,7 @@
 #include "runtime/cgroups.hpp"
 #include "runtime/child_reaper.hpp"
 #include "runtime/guardian.hpp"
+#include "runtime/log_file.hpp"
 #include "runtime/output_listener.hpp"
 #include "runtime/process_runner.hpp"
 
@@ -33,7 +34,8 @@ namespace summon::runtime {
 struct StackOptions {
   engine::EngineOptions engine;
   config::PortMap ports;               // the ports the project was loaded with
-  std::optional<std::string> log_dir;  // created if missing
+  // `--log-dir`, opened and checked (LogFolder::open) before anything starts.
+  std::shared_ptr<const LogFolder> log_folder;
   // Inside another program (the library): no signal handling, only its own
   // children reaped, and stopped by request_stop().
   bool embedded = false;

@@ -1,5 +1,6 @@
 // Session: up in the constructor, queries while it runs, down in the destructor.
 #include <algorithm>
+#include <filesystem>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -211,6 +212,54 @@ TEST_CASE("Options::log_dir gets each service's output in NAME.log") {
   { summon::Session session(project, options); }
   const auto text = read_text(logs + "/web.log");
   CHECK_MESSAGE(text.find("logged line\n") != std::string::npos, text);
+}
+
+TEST_CASE("Options::log_dir: a folder other users can write is refused before anything starts") {
+  TempDir dir;
+  const auto logs = dir.file("logs");
+  std::filesystem::create_directory(logs);
+  std::filesystem::permissions(logs, std::filesystem::perms::all);
+  summon::Project project;
+  project.add(summon::service("web", {test_service_bin(), "--pidfile", dir.file("web.pid"),
+                                      "--ready", "log:web up"})
+                  .ready(summon::log("web up")));
+
+  summon::Options options;
+  options.log_dir = logs;
+  try {
+    summon::Session session(project, options);
+    FAIL("the session started");
+  } catch (const summon::Error& error) {
+    CHECK(std::string(error.what()) ==
+          "summon: log_dir " + logs +
+              ": can be written by other users (mode 0777) and is not sticky");
+  }
+  CHECK_FALSE(std::filesystem::exists(dir.file("web.pid")));
+  CHECK(std::filesystem::is_empty(logs));
+}
+
+TEST_CASE("Options::log_dir: a log file that cannot be used is said on stderr and by stop()") {
+  TempDir dir;
+  const auto logs = dir.file("logs");
+  std::filesystem::create_directory(logs);
+  std::filesystem::create_directory(logs + "/web.log");  // not a file
+  summon::Project project;
+  project.add(summon::service("web", {test_service_bin(), "--ready", "log:web up"})
+                  .ready(summon::log("web up")));
+
+  summon::Options options;
+  options.log_dir = logs;
+  const std::string said =
+      "web: log file " + logs + "/web.log: is not a regular file; its output is not written";
+  StderrCapture capture(dir);
+  summon::Session session(project, options);
+  try {
+    session.stop();
+    FAIL("stop() did not throw");
+  } catch (const summon::StopError& error) {
+    CHECK(std::string(error.what()) == said);
+  }
+  CHECK(capture.text() == "[summon] " + said + "\n");
 }
 
 TEST_CASE("a service with a completed dependency starts after it exits 0") {

@@ -1,0 +1,170 @@
+// LogFolder and LogFile: every check is made on the descriptor that is then
+// used, never on a path looked up again, so nothing can be swapped between.
+#include "runtime/log_file.hpp"
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "runtime/write_all.hpp"
+
+namespace summon::runtime {
+
+namespace {
+
+// "nobody (uid 65534)", or "uid 65534" for a uid without a name.
+std::string user_text(uid_t uid) {
+  const passwd* user = ::getpwuid(uid);
+  if (!user) return fmt::format("uid {}", uid);
+  return fmt::format("{} (uid {})", user->pw_name, uid);
+}
+
+std::string owner_problem(uid_t owner) {
+  return fmt::format("is owned by {}, not by summon's user {}", user_text(owner),
+                     user_text(::geteuid()));
+}
+
+// Why an entry that exists may not be a log file; empty if it may be.
+std::string file_problem(const struct stat& st) {
+  if (S_ISLNK(st.st_mode)) return "is a symbolic link, not followed";
+  if (!S_ISREG(st.st_mode)) return "is not a regular file";
+  if (st.st_uid != ::geteuid()) return owner_problem(st.st_uid);
+  // A second name may be a hard link an attacker made to a file of ours.
+  if (st.st_nlink != 1) return "has other hard links";
+  return {};
+}
+
+// Why the open folder `fd` may not hold log files; empty if it may.
+std::string folder_problem(int fd, bool made_now) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return std::strerror(errno);
+  if (st.st_uid != ::geteuid()) return owner_problem(st.st_uid);
+  const mode_t mode = st.st_mode & 07777;
+  // A umask of 002 leaves a folder just made group-writable: ours to narrow.
+  if (made_now && (mode & 022) != 0 && ::fchmod(fd, mode & ~022) == 0) return {};
+  // In a sticky folder others may add names but not touch ours; each file is
+  // then checked to be ours.
+  if ((mode & (S_IWGRP | S_IWOTH)) != 0 && (mode & S_ISVTX) == 0)
+    return fmt::format("can be written by other users (mode {:04o}) and is not sticky", mode);
+  return {};
+}
+
+// A trailing "/" would make the kernel follow a link at the end whatever
+// O_NOFOLLOW says (lexically_normal has turned a trailing "/." into "/").
+std::string without_trailing_slash(std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  return path;
+}
+
+}  // namespace
+
+std::shared_ptr<const LogFolder> LogFolder::open(const std::string& path, std::string& error) {
+  if (path.empty()) {
+    error = "is empty: give a folder";
+    return nullptr;
+  }
+  const std::filesystem::path normal = std::filesystem::path(path).lexically_normal();
+  const std::string at = without_trailing_slash(normal.string());
+
+  std::error_code made;
+  if (const auto parent = std::filesystem::path(at).parent_path(); !parent.empty())
+    std::filesystem::create_directories(parent, made);
+  if (made) {
+    error = fmt::format("cannot make its parent folders: {}", made.message());
+    return nullptr;
+  }
+  const bool made_now = ::mkdir(at.c_str(), 0755) == 0;
+  if (!made_now && errno != EEXIST) {
+    error = fmt::format("cannot make it: {}", std::strerror(errno));
+    return nullptr;
+  }
+
+  const int fd = ::open(at.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    const int why = errno;
+    struct stat link {};
+    if (::lstat(at.c_str(), &link) == 0 && S_ISLNK(link.st_mode))
+      error = "is a symbolic link; give the folder itself";
+    else if (why == ENOTDIR)
+      error = "is not a folder";
+    else
+      error = std::strerror(why);
+    return nullptr;
+  }
+  error = folder_problem(fd, made_now);
+  if (!error.empty()) {
+    ::close(fd);
+    return nullptr;
+  }
+  return std::shared_ptr<const LogFolder>(new LogFolder(without_trailing_slash(path), fd));
+}
+
+LogFolder::~LogFolder() {
+  ::close(fd_);
+}
+
+LogFile LogFolder::open_file(const std::string& file_name, std::string& error) const {
+  const std::string shown = path_ == "/" ? "/" + file_name : path_ + "/" + file_name;
+  // O_NONBLOCK: a FIFO put in its place must not hang the run until someone reads it.
+  const int fd = ::openat(
+      fd_, file_name.c_str(),
+      O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0644);
+  std::string why;
+  struct stat st {};
+  if (fd < 0) {
+    const int failed = errno;
+    // Say what is in the way where something is (ELOOP alone could be a link or a loop).
+    if (::fstatat(fd_, file_name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) why = file_problem(st);
+    if (why.empty()) why = std::strerror(failed);
+  } else if (::fstat(fd, &st) != 0) {
+    why = std::strerror(errno);
+  } else {
+    why = file_problem(st);
+  }
+  if (!why.empty()) {
+    if (fd >= 0) ::close(fd);
+    error = fmt::format("log file {}: {}; its output is not written", shown, why);
+    return {};
+  }
+  ::fcntl(fd, F_SETFL, O_APPEND);  // blocking again: a regular file never waits
+  return LogFile(shown, fd);
+}
+
+LogFile::~LogFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+LogFile::LogFile(LogFile&& other) noexcept
+    : path_(std::move(other.path_)), fd_(std::exchange(other.fd_, -1)) {}
+
+LogFile& LogFile::operator=(LogFile&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    path_ = std::move(other.path_);
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
+std::optional<std::string> LogFile::append(std::string_view bytes) {
+  if (fd_ < 0 || bytes.empty()) return std::nullopt;
+  errno = 0;
+  if (write_all(fd_, bytes)) return std::nullopt;
+  // A write that took nothing and said nothing is an I/O error all the same.
+  const int why = errno != 0 ? errno : EIO;
+  ::close(fd_);
+  fd_ = -1;
+  return fmt::format("log file {}: {}; its output from now on is not written", path_,
+                     std::strerror(why));
+}
+
+}  // namespace summon::runtime

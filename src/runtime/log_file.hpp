@@ -1,0 +1,81 @@
+// The `--log-dir` folder and the log files in it, opened so that no other
+// local user can redirect what summon writes (SPEC 3.5): summon often runs as
+// root, and a log folder may sit where others can reach it.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace summon::runtime {
+
+class LogFile;
+
+/// The log folder, held open: every file in it is opened relative to this
+/// descriptor, so renaming or replacing the path after the checks redirects
+/// nothing.
+class LogFolder {
+ public:
+  /// Makes `path` (0755, its parents as needed) if it is missing, then opens
+  /// it without following a symbolic link at its end (a trailing `/` or `/.`
+  /// does not make it follow one either). Returns null, with `error` set to
+  /// the reason ("is a symbolic link; give the folder itself", "is owned by
+  /// nobody (uid 65534), not by summon's user root (uid 0)", "can be written
+  /// by other users (mode 0777) and is not sticky"), when it cannot be made
+  /// or opened, is not a folder, is a link, is owned by another user than
+  /// summon's effective one, or can be written by its group or others without
+  /// the sticky bit. A refused folder has had nothing created in it; a
+  /// folder made here loses group and other write whatever the umask.
+  static std::shared_ptr<const LogFolder> open(const std::string& path, std::string& error);
+
+  ~LogFolder();
+  LogFolder(const LogFolder&) = delete;
+  LogFolder& operator=(const LogFolder&) = delete;
+
+  /// The path as given, without trailing slashes: what messages show.
+  const std::string& path() const { return path_; }
+
+  /// Opens `file_name` (a plain name: `api.log`) in the folder for appending:
+  /// created 0644 if missing, never truncated, never through a symbolic
+  /// link, never as a controlling terminal, closed on exec. Returns a closed
+  /// LogFile, with `error` set to the sentence to show ("log file
+  /// /x/api.log: is a symbolic link, not followed; its output is not
+  /// written"), when it is a link, is not a regular file, is not owned by
+  /// summon's effective user, has other hard links, or cannot be opened.
+  LogFile open_file(const std::string& file_name, std::string& error) const;
+
+ private:
+  LogFolder(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+
+  std::string path_;
+  int fd_;
+};
+
+/// One open log file, written with exactly the bytes it is given.
+class LogFile {
+ public:
+  /// No file: append() does nothing.
+  LogFile() = default;
+  ~LogFile();
+  LogFile(LogFile&& other) noexcept;
+  LogFile& operator=(LogFile&& other) noexcept;
+
+  bool is_open() const { return fd_ >= 0; }
+
+  /// Appends all of `bytes`. The first write that fails (a full disk, an I/O
+  /// error) closes the file and returns the sentence to show ("log file
+  /// /x/api.log: No space left on device; its output from now on is not
+  /// written"); what was written before stays, and later calls do nothing
+  /// and return nothing, so a loss is told once.
+  std::optional<std::string> append(std::string_view bytes);
+
+ private:
+  friend class LogFolder;
+  LogFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+
+  std::string path_;
+  int fd_ = -1;
+};
+
+}  // namespace summon::runtime
