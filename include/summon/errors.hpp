@@ -1,6 +1,8 @@
 // What the library throws. Every error is a summon::Error, itself a
 // std::runtime_error, so `catch (const std::exception&)` sees them all and a
-// test framework prints what() when one escapes a test.
+// test framework prints what() when one escapes a test. Their text never
+// shows a secret value of the project or a URL's password: those read `***`
+// (SPEC 3.5); only the services' own output lines are quoted as written.
 #pragma once
 
 #include <stdexcept>

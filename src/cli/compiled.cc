@@ -2,12 +2,18 @@
 
 #include <fmt/format.h>
 
+#include "config/secrets.hpp"
+
 namespace summon::cli {
 
 namespace {
 
-void report(const config::Diagnostics& diagnostics) {
-  for (const auto& d : diagnostics.sorted()) fmt::print(stderr, "{}\n", d.format());
+// A message may quote a value it rejects, and that value may be a secret.
+void report(const config::Diagnostics& diagnostics, const config::Secrets& secrets) {
+  for (auto d : diagnostics.sorted()) {
+    d.message = secrets.mask(d.message);
+    fmt::print(stderr, "{}\n", d.format());
+  }
   // Past the limit, loading may stop early, so the exact count is unknown.
   auto n = diagnostics.size();
   if (diagnostics.dropped() > 0)
@@ -27,7 +33,8 @@ std::optional<Selection> compile_target(const Target& target, const config::Load
     if (services) selection.services = std::move(*services);
   }
   if (!compiled.ok()) {
-    report(compiled.diagnostics);
+    report(compiled.diagnostics,
+           compiled.project ? config::Secrets::of(*compiled.project) : config::Secrets());
     return std::nullopt;
   }
   return selection;

@@ -15,7 +15,8 @@ struct Selection {
 };
 
 /// Compiles target.file and selects target.services; on any problem prints
-/// every diagnostic to stderr and returns nullopt (exit code 2).
+/// every diagnostic to stderr, secret values masked (config/secrets.hpp),
+/// and returns nullopt (exit code 2).
 std::optional<Selection> compile_target(const Target& target,
                                         const config::LoadOptions& options = {});
 

@@ -1,9 +1,8 @@
 // `summon config`: the file as summon understands it, defaults filled in,
 // interpolated and normalised, in a form that `summon check` accepts again.
-#include <algorithm>
-#include <cctype>
 #include <csignal>
 #include <cstring>
+#include <utility>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -12,28 +11,24 @@
 #include "cli/compiled.hpp"
 #include "config/duration.hpp"
 #include "config/environment.hpp"
+#include "config/secrets.hpp"
 
 namespace summon::cli {
 
 namespace {
 
-bool looks_secret(const std::string& name) {
-  std::string upper;
-  for (char c : name) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  for (const char* word : {"PASSWORD", "SECRET", "TOKEN", "KEY"})
-    if (upper.find(word) != std::string::npos) return true;
-  return false;
-}
-
 class ConfigPrinter {
  public:
-  explicit ConfigPrinter(bool show_secrets) : show_secrets_(show_secrets) {}
+  // Unless `show_secrets`, every value printed goes through `secrets`.
+  ConfigPrinter(bool show_secrets, config::Secrets secrets)
+      : show_secrets_(show_secrets), secrets_(std::move(secrets)) {}
 
   std::string print(const config::ProjectSpec& project,
                     const std::vector<graph::ServiceIndex>& selected) {
     out_ << YAML::BeginMap;
-    out_ << YAML::Key << "name" << YAML::Value << project.name;
-    env("env", config::merge_environment({&project.env_file_env, &project.env}));
+    out_ << YAML::Key << "name" << YAML::Value << shown(project.name);
+    env("env", config::merge_environment({&project.env_file_env, &project.env}),
+        config::looks_secret);
     if (!project.ports.empty()) out_ << YAML::Key << "ports" << YAML::Value << YAML::Flow << project.ports;
     out_ << YAML::Key << "services" << YAML::Value << YAML::BeginMap;
     for (auto i : selected) service(project.services[i]);
@@ -42,28 +37,45 @@ class ConfigPrinter {
   }
 
  private:
-  void env(const char* key, const config::EnvList& entries) {
+  // Masked before it is emitted, not after: the emitter may quote or escape
+  // a value, and a secret must be found as it was written.
+  std::string shown(const std::string& text) const {
+    return show_secrets_ ? text : secrets_.mask(text);
+  }
+  std::vector<std::string> shown(const std::vector<std::string>& texts) const {
+    std::vector<std::string> out;
+    for (const auto& text : texts) out.push_back(shown(text));
+    return out;
+  }
+
+  // A key that looks secret shows `***` whatever its value, however short.
+  void env(const char* key, const config::EnvList& entries, bool (*secret)(std::string_view)) {
     if (entries.empty()) return;
     out_ << YAML::Key << key << YAML::Value << YAML::BeginMap;
     for (const auto& [name, value] : entries)
       out_ << YAML::Key << name << YAML::Value
-           << (show_secrets_ || !looks_secret(name) ? value : "***");
+           << (show_secrets_ || !secret(name) ? shown(value) : std::string(config::secret_mask));
     out_ << YAML::EndMap;
   }
 
   void command(const char* key, const config::Command& command) {
     out_ << YAML::Key << key << YAML::Value;
+    command_value(command);
+  }
+
+  void command_value(const config::Command& command) {
     if (command.shell)
-      out_ << command.argv.back();
+      out_ << shown(command.argv.back());
     else
-      out_ << YAML::Flow << command.argv;
+      out_ << YAML::Flow << shown(command.argv);
   }
 
   void service(const config::ServiceSpec& service) {
     out_ << YAML::Key << service.name << YAML::Value << YAML::BeginMap;
     command("command", service.command);
-    out_ << YAML::Key << "cwd" << YAML::Value << service.cwd;
-    env("env", config::merge_environment({&service.env_file_env, &service.env}));
+    out_ << YAML::Key << "cwd" << YAML::Value << shown(service.cwd);
+    env("env", config::merge_environment({&service.env_file_env, &service.env}),
+        config::looks_secret);
     if (!service.depends_on.empty()) {
       out_ << YAML::Key << "depends_on" << YAML::Value << YAML::BeginMap;
       for (const auto& dependency : service.depends_on)
@@ -84,7 +96,7 @@ class ConfigPrinter {
       out_ << service.stop.signal;
     out_ << YAML::Key << "timeout" << YAML::Value << config::format_duration(service.stop.timeout);
     out_ << YAML::EndMap;
-    if (service.user) out_ << YAML::Key << "user" << YAML::Value << *service.user;
+    if (service.user) out_ << YAML::Key << "user" << YAML::Value << shown(*service.user);
     out_ << YAML::EndMap;
   }
 
@@ -107,13 +119,13 @@ class ConfigPrinter {
   }
 
   void probe_kind(const config::TcpProbe& tcp) {
-    out_ << YAML::Flow << YAML::BeginMap << YAML::Key << "host" << YAML::Value << tcp.host
+    out_ << YAML::Flow << YAML::BeginMap << YAML::Key << "host" << YAML::Value << shown(tcp.host)
          << YAML::Key << "port" << YAML::Value;
     port(tcp.port);
     out_ << YAML::EndMap;
   }
   void probe_kind(const config::HttpProbe& http) {
-    out_ << YAML::BeginMap << YAML::Key << "url" << YAML::Value << http.url;
+    out_ << YAML::BeginMap << YAML::Key << "url" << YAML::Value << shown(http.url);
     out_ << YAML::Key << "method" << YAML::Value << http.method;
     out_ << YAML::Key << "status" << YAML::Value << YAML::Flow << YAML::BeginSeq;
     if (http.status.empty()) out_ << "2xx" << "3xx";
@@ -124,24 +136,20 @@ class ConfigPrinter {
         out_ << fmt::format("{}xx", range.low / 100);
     }
     out_ << YAML::EndSeq;
-    env("headers", http.headers);
-    if (http.body) out_ << YAML::Key << "body" << YAML::Value << *http.body;
+    env("headers", http.headers, config::secret_header);
+    if (http.body) out_ << YAML::Key << "body" << YAML::Value << shown(*http.body);
     out_ << YAML::EndMap;
   }
-  void probe_kind(const config::ExecProbe& exec) {
-    if (exec.command.shell)
-      out_ << exec.command.argv.back();
-    else
-      out_ << YAML::Flow << exec.command.argv;
-  }
+  void probe_kind(const config::ExecProbe& exec) { command_value(exec.command); }
   void probe_kind(const config::LogProbe& log) {
     static const char* const streams[] = {"stdout", "stderr", "both"};
-    out_ << YAML::Flow << YAML::BeginMap << YAML::Key << "pattern" << YAML::Value << log.pattern
-         << YAML::Key << "stream" << YAML::Value << streams[static_cast<int>(log.stream)]
-         << YAML::Key << "count" << YAML::Value << log.count << YAML::EndMap;
+    out_ << YAML::Flow << YAML::BeginMap << YAML::Key << "pattern" << YAML::Value
+         << shown(log.pattern) << YAML::Key << "stream" << YAML::Value
+         << streams[static_cast<int>(log.stream)] << YAML::Key << "count" << YAML::Value
+         << log.count << YAML::EndMap;
   }
-  void probe_kind(const config::FileProbe& file) { out_ << file.path; }
-  void probe_kind(const config::UnixProbe& unix_socket) { out_ << unix_socket.path; }
+  void probe_kind(const config::FileProbe& file) { out_ << shown(file.path); }
+  void probe_kind(const config::UnixProbe& unix_socket) { out_ << shown(unix_socket.path); }
   void probe_kind(const config::NotifyProbe&) { out_ << true; }
   void probe_kind(const config::FdProbe& fd) { out_ << fd.fd; }
   void probe_kind(const config::AllProbe& all) {
@@ -151,6 +159,7 @@ class ConfigPrinter {
   }
 
   bool show_secrets_;
+  config::Secrets secrets_;
   YAML::Emitter out_;
 };
 
@@ -159,8 +168,9 @@ class ConfigPrinter {
 int config_command(const Target& target, bool show_secrets) {
   auto selection = compile_target(target);
   if (!selection) return exit_invalid;
-  fmt::print("{}\n", ConfigPrinter(show_secrets).print(*selection->compiled.project,
-                                                       selection->services));
+  const auto& project = *selection->compiled.project;
+  fmt::print("{}\n", ConfigPrinter(show_secrets, config::Secrets::of(project))
+                         .print(project, selection->services));
   return exit_ok;
 }
 

@@ -56,6 +56,7 @@ bool color_wanted(bool no_color_flag) {
 Printer::Printer(const config::ProjectSpec& project,
                  const std::vector<graph::ServiceIndex>& selected, PrintOptions options)
     : project_(project),
+      secrets_(config::Secrets::of(project)),
       options_(options),
       prefixes_(project.services.size()),
       ended_(project.services.size(), false) {
@@ -110,7 +111,7 @@ void Printer::flush() {
 void Printer::own_line(const std::string& text) {
   if (options_.color) buffer_ += bold;
   buffer_ += "[summon] ";
-  buffer_ += text;
+  buffer_ += secrets_.mask(text);
   if (options_.color) buffer_ += reset;
   buffer_.push_back('\n');
   flush();
@@ -200,7 +201,7 @@ void Printer::on_guardian_lost(pid_t pid) {
 
 void Printer::on_command_failed(const std::string& error) {
   flush();
-  fmt::print(stderr, "summon: error: cannot run the command: {}\n", error);
+  fmt::print(stderr, "summon: error: cannot run the command: {}\n", secrets_.mask(error));
 }
 
 void Printer::on_done(int, engine::Duration) {
@@ -209,12 +210,13 @@ void Printer::on_done(int, engine::Duration) {
 }
 
 // The summary comes last, after teardown, when the failed service's output
-// has been read to its end.
+// has been read to its end. Its message is summon's and is masked; its last
+// lines are the service's, shown as `NAME | line` showed them.
 void Printer::print_failure() {
   const auto& name = project_.services[failure_->service].name;
   const auto tail = stack_ ? stack_->runner().tail(failure_->service) : std::deque<std::string>{};
   const std::string text = runtime::failure_summary(
-      failure_->message, name, tail,
+      secrets_.mask(failure_->message), name, tail,
       options_.color ? runtime::AppendLine(append_for_terminal) : runtime::AppendLine());
   runtime::write_all(STDERR_FILENO, text);
 }

@@ -1,5 +1,7 @@
 // What `summon up` and `summon run` print: each service's output as
 // `NAME | line`, and summon's own lines, `[summon] db ready in 1.21s (tcp)`.
+// summon's own lines and the failure summary's message have the project's
+// secret values masked; the services' lines are their own bytes, as written.
 #pragma once
 
 #include <optional>
@@ -8,6 +10,7 @@
 #include <vector>
 
 #include "config/project_spec.hpp"
+#include "config/secrets.hpp"
 #include "engine/failure.hpp"
 #include "runtime/output_listener.hpp"
 #include "runtime/stack.hpp"
@@ -53,6 +56,7 @@ class Printer : public runtime::StackObserver, public runtime::OutputListener {
   void print_failure();
 
   const config::ProjectSpec& project_;
+  const config::Secrets secrets_;
   PrintOptions options_;
   // By service index: "NAME | " padded to one width, coloured on a terminal;
   // made once, as every line of output starts with one.

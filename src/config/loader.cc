@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -114,19 +115,24 @@ ProjectSpec read_checked(const Node& root, const std::string& path, const std::s
                          Diagnostics& diagnostics) {
   auto dotenv = std::make_shared<EnvList>(std::move(dotenv_values));
   auto getenv = options.getenv ? options.getenv : environment_variable;
+  // What was read is kept: a secret-looking variable's value is a secret
+  // wherever the file put it (config/secrets.hpp).
+  auto read = std::make_shared<std::map<std::string, std::string>>();
   InterpolationContext context;
-  context.lookup = [getenv, dotenv](const std::string& name) -> std::optional<std::string> {
-    if (auto value = getenv(name)) return value;
+  context.lookup = [getenv, dotenv, read](const std::string& name) -> std::optional<std::string> {
+    auto value = getenv(name);
     // Later lines of a dotenv file win, so search from the end.
-    for (auto it = dotenv->rbegin(); it != dotenv->rend(); ++it)
-      if (it->first == name) return it->second;
-    return std::nullopt;
+    for (auto it = dotenv->rbegin(); !value && it != dotenv->rend(); ++it)
+      if (it->first == name) value = it->second;
+    if (value) read->insert_or_assign(name, *value);
+    return value;
   };
   context.declared_ports = declared_ports(root, path, diagnostics);
   context.ports = options.ports;
 
   Reader reader(path, dir, context, diagnostics);
   ProjectSpec project = read_project(reader, root, context.declared_ports);
+  project.variables.assign(read->begin(), read->end());
   check_dependencies(project, path, diagnostics);
   return project;
 }

@@ -129,6 +129,9 @@ struct ProjectSpec {
   EnvList env;           // the top-level `env`
   std::vector<std::string> ports;
   std::vector<ServiceSpec> services;  // in file order
+  /// The variables `${NAME}` read (from summon's environment or the `.env`
+  /// beside the file), each once, with the value it had.
+  EnvList variables;
 };
 
 /// Name of the environment variable that carries port `name`: SUMMON_PORT_<NAME>.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/node.hpp"
+#include "config/secrets.hpp"
 #include "graph/compile.hpp"
 #include "summon/project.hpp"
 
@@ -52,7 +53,12 @@ class Project::Impl {
   graph::CompiledProject compile(const config::PortMap* ports) const;
 };
 
-/// Every diagnostic of `compiled` as a ConfigError.
-[[noreturn]] void throw_config_error(const config::Diagnostics& diagnostics);
+/// Every diagnostic as a ConfigError, with the values of `secrets` (and URL
+/// passwords) masked in their messages.
+[[noreturn]] void throw_config_error(const config::Diagnostics& diagnostics,
+                                     const config::Secrets& secrets);
+/// Every diagnostic of `compiled` as a ConfigError, masked with the secrets
+/// of its project (as far as it was read).
+[[noreturn]] void throw_config_error(const graph::CompiledProject& compiled);
 
 }  // namespace summon

@@ -97,7 +97,7 @@ Project Project::load(const std::string& path) {
   auto impl = std::make_shared<Impl>();
   impl->file = path;  // as given, in this first report
   auto compiled = impl->compile(nullptr);
-  if (!compiled.ok()) throw_config_error(compiled.diagnostics);
+  if (!compiled.ok()) throw_config_error(compiled);
   // Absolute from now on: a Session may start after the program has changed folder.
   impl->file = std::filesystem::absolute(path).lexically_normal().string();
   impl->name = compiled.project->name;
@@ -147,7 +147,7 @@ Project& Project::folder(std::string path) {
 
 void Project::check() const {
   auto compiled = impl_->compile(nullptr);
-  if (!compiled.ok()) throw_config_error(compiled.diagnostics);
+  if (!compiled.ok()) throw_config_error(compiled);
 }
 
 const std::string& Project::name() const {

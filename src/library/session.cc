@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "config/environment.hpp"
+#include "config/secrets.hpp"
 #include "config/suggest.hpp"
 #include "library/access.hpp"
 #include "runtime/failure_summary.hpp"
@@ -117,6 +118,8 @@ class Session::Impl final : public runtime::StackObserver, public runtime::Outpu
   config::PortMap ports_;
   runtime::PortClaims port_claims_;  // this session's ports, claimed machine-wide
   graph::CompiledProject compiled_;
+  // Masked in every error the session throws; a service's output is its own.
+  config::Secrets secrets_;
   std::vector<graph::ServiceIndex> selected_;
   std::vector<bool> in_run_;
   std::size_t name_width_ = 0;
@@ -197,26 +200,27 @@ Session::Impl::Impl(const Project::Impl& project, Options options) : options_(st
   stack_.reset();
   if (loop_error_) std::rethrow_exception(loop_error_);
   if (!failure_) throw Error("summon: the session ended before its services were ready");
-  throw StartError(name_of(failure_->service), failure_->reason, failure_summary_);
+  throw StartError(name_of(failure_->service), secrets_.mask(failure_->reason), failure_summary_);
 }
 
 // Ports are picked per session, so two sessions of one project can run at
 // once; the project is compiled again with them, as `summon up` does.
 void Session::Impl::compile(const Project::Impl& project) {
   compiled_ = project.compile(nullptr);
-  if (!compiled_.ok()) throw_config_error(compiled_.diagnostics);
+  if (!compiled_.ok()) throw_config_error(compiled_);
   if (!compiled_.project->ports.empty()) {
     std::string error;
     auto picked = runtime::pick_ports(compiled_.project->ports, port_claims_, error);
     if (!picked) throw Error("summon: " + error);
     ports_ = std::move(*picked);
     compiled_ = project.compile(&ports_);
-    if (!compiled_.ok()) throw_config_error(compiled_.diagnostics);
+    if (!compiled_.ok()) throw_config_error(compiled_);
   }
+  secrets_ = config::Secrets::of(*compiled_.project);
   config::Diagnostics diagnostics;
   auto selected = graph::select_services(*compiled_.graph, options_.services,
                                          compiled_.project->file, diagnostics);
-  if (!selected) throw_config_error(diagnostics);
+  if (!selected) throw_config_error(diagnostics, secrets_);
   selected_ = std::move(*selected);
   in_run_.assign(compiled_.project->services.size(), false);
   for (auto i : selected_) {
@@ -255,7 +259,7 @@ void Session::Impl::on_change(const engine::StateChange& change) {
                     change.to == engine::State::skipped;
   seen.pid = over ? std::nullopt : stack_->runner().pid(change.service);
   if (change.to == engine::State::failed && all_ready_ && !stopping_)
-    problems_.push_back(fmt::format("{}: {}", name, change.reason));
+    problems_.push_back(fmt::format("{}: {}", name, secrets_.mask(change.reason)));
   if (change.to == engine::State::stopped && change.killed)
     problems_.push_back(fmt::format("{}: did not stop in time and was killed", name));
 }
@@ -275,8 +279,9 @@ void Session::Impl::on_failure(const engine::Failure& failure) {
 void Session::Impl::on_done(int, engine::Duration) {
   std::lock_guard lock(mutex_);
   if (failure_)
-    failure_summary_ = runtime::failure_summary(failure_->message, name_of(failure_->service),
-                                                stack_->runner().tail(failure_->service));
+    failure_summary_ =
+        runtime::failure_summary(secrets_.mask(failure_->message), name_of(failure_->service),
+                                 stack_->runner().tail(failure_->service));
   done_ = true;
   changed_.notify_all();
 }

@@ -20,6 +20,16 @@ RunResult summon(const std::vector<std::string>& args) {
   return run_summon(args, in_folder(tests_dir("fixtures")));
 }
 
+// DB_PASSWORD, a secret-looking variable of summon's own environment, goes
+// into the command through ${DB_PASSWORD}.
+RunResult summon_with_password(const std::vector<std::string>& args) {
+  return run_summon(args, in_folder(tests_dir("fixtures"), {{"DB_PASSWORD", "hunter2-env"}}));
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
 }  // namespace
 
 TEST_CASE("check prints the file, its service and layer counts, and exits 0") {
@@ -139,6 +149,43 @@ TEST_CASE("config --show-secrets shows them") {
   CHECK(run.out.find("\"***\"") == std::string::npos);
   for (const char* secret : {"hunter2", "s3cr3t", "ghp_abc", "k-123"})
     CHECK(run.out.find(secret) != std::string::npos);
+}
+
+TEST_CASE("config masks secret values outside their own key: URLs, arguments, probes") {
+  auto run = summon_with_password({"config", "secrets/leaks.yaml"});
+  INFO(run.out);
+  CHECK(run.exit_code == 0);
+  CHECK(contains(run.out, "DATABASE_URL: postgres://app:***@db:5432/app\n"));
+  CHECK(contains(run.out, "--password=***"));
+  CHECK(contains(run.out, "--db=postgres://app:***@db/app"));
+  CHECK(contains(run.out, "url: http://127.0.0.1:8080/health?token=***\n"));
+  CHECK(contains(run.out, "Authorization: \"***\"\n"));
+  CHECK(contains(run.out, "X-Signature: \"***\"\n"));  // the value of a dotenv secret
+  CHECK(contains(run.out, "X-Trace: plain\n"));
+  for (const char* secret : {"hunter2-env", "pg-pass-1", "tok-abc-123", "sig-5150"})
+    CHECK_MESSAGE(!contains(run.out, secret), secret);
+}
+
+TEST_CASE("config --show-secrets shows secret values wherever they are") {
+  auto run = summon_with_password({"config", "secrets/leaks.yaml", "--show-secrets"});
+  CHECK(run.exit_code == 0);
+  CHECK(contains(run.out, "--password=hunter2-env"));
+  CHECK(contains(run.out, "postgres://app:pg-pass-1@db:5432/app"));
+  CHECK(contains(run.out, "?token=tok-abc-123"));
+  CHECK(contains(run.out, "Bearer tok-abc-123"));
+  CHECK_FALSE(contains(run.out, "***"));
+}
+
+TEST_CASE("a diagnostic that quotes a secret value shows it masked") {
+  auto run = summon_with_password({"check", "secrets/bad_duration.yaml"});
+  INFO(run.err);
+  CHECK(run.exit_code == 2);
+  CHECK(run.err ==
+        "secrets/bad_duration.yaml:8:21: error: 'timeout' must be a duration such as 250ms, "
+        "1.5s, 2m or a number of seconds (at most 24h), not '***'\n"
+        "secrets/bad_duration.yaml:9:33: error: 'timeout' must be a duration: a number of "
+        "seconds, or a number with a unit such as 250ms, 1.5s, 2m, 1h, not '***'\n"
+        "2 errors\n");
 }
 
 TEST_CASE("config fills in the defaults") {

@@ -143,4 +143,34 @@ TEST_CASE("fd: closing the fd without a newline fails at once, not at the timeou
   CHECK(survivors(sandbox.record()) == std::vector<std::string>{});
 }
 
+TEST_CASE("the failure summary masks a secret value in the probe's URL") {
+  Sandbox sandbox;
+  auto up = sandbox.up("secret_probe.yaml", {}, {{"API_TOKEN", "tok-env-4711"}});
+  const auto& run = up.finish();
+  INFO(describe(run));
+
+  CHECK(run.exit_code == 1);
+  CHECK(contains(run.err, "summon: error: api: not ready after 500ms: http http://127.0.0.1:"));
+  CHECK(contains(run.err, "/health?token=***: status 503\n"));
+  CHECK(contains(run.out, "[summon] api failed: not ready after 500ms: http "));
+  CHECK(contains(run.out, "/health?token=***: status 503\n"));
+  CHECK_FALSE(contains(run.err, "tok-env-4711"));
+  CHECK_FALSE(contains(run.out, "tok-env-4711"));
+  CHECK(survivors(sandbox.record()) == std::vector<std::string>{});
+}
+
+TEST_CASE("the failure summary masks the password of a URL") {
+  Sandbox sandbox;
+  auto up = sandbox.up("secret_url.yaml");
+  const auto& run = up.finish();
+  INFO(describe(run));
+
+  CHECK(run.exit_code == 1);
+  CHECK(contains(run.err, "summon: error: api: "));
+  CHECK(contains(run.err, "http://probe:***@127.0.0.1:1/health"));
+  CHECK_FALSE(contains(run.err, "url-pass-9"));
+  CHECK_FALSE(contains(run.out, "url-pass-9"));
+  CHECK(survivors(sandbox.record()) == std::vector<std::string>{});
+}
+
 }  // namespace summon::testing

@@ -83,6 +83,44 @@ TEST_CASE("a program that cannot be started gives a StartError") {
   }
 }
 
+TEST_CASE("a StartError masks the project's secret values and URL passwords") {
+  summon::Project project;
+  project.env("API_TOKEN", "tok-lib-4711");
+  // Nothing listens on port 1: the probe is refused until its timeout.
+  project.add(summon::service("api", {test_service_bin()})
+                  .ready(summon::http("http://user:url-pass-9@127.0.0.1:1/?token=tok-lib-4711")));
+
+  try {
+    summon::Options options;
+    options.timeout = std::chrono::milliseconds(300);
+    summon::Session session(project, options);
+    FAIL("the session came up");
+  } catch (const summon::StartError& error) {
+    const std::string what = error.what();
+    CHECK_MESSAGE(what.find("http://user:***@127.0.0.1:1/?token=***") != std::string::npos, what);
+    CHECK(what.find("tok-lib-4711") == std::string::npos);
+    CHECK(what.find("url-pass-9") == std::string::npos);
+    CHECK(error.reason().find("tok-lib-4711") == std::string::npos);
+    CHECK(error.reason().find("url-pass-9") == std::string::npos);
+  }
+}
+
+TEST_CASE("a ConfigError masks a secret value its message quotes") {
+  summon::Project project;
+  project.env("API_TOKEN", "tok-lib-4711");
+  project.add(summon::service("api", {test_service_bin()}).ready(summon::http("tok-lib-4711")));
+  try {
+    project.check();
+    FAIL("the project passed its check");
+  } catch (const summon::ConfigError& error) {
+    const std::string what = error.what();
+    CHECK_MESSAGE(what.find("not '***'") != std::string::npos, what);
+    CHECK(what.find("tok-lib-4711") == std::string::npos);
+    for (const auto& each : error.diagnostics())
+      CHECK(each.message.find("tok-lib-4711") == std::string::npos);
+  }
+}
+
 TEST_CASE("stop() throws StopError when a service exited on its own after it was ready") {
   TempDir dir;
   const auto fifo = dir.file("trigger");
