@@ -1,4 +1,4 @@
-// adopted_children() and started_under(), from /proc.
+// adopted_children(), group_still_ours() and started_under(), from /proc.
 #include "runtime/adopted.hpp"
 
 #include <unistd.h>
@@ -8,6 +8,8 @@
 #include <iterator>
 #include <sstream>
 #include <string>
+
+#include "runtime/run_mark.hpp"
 
 namespace summon::runtime {
 
@@ -27,10 +29,15 @@ std::vector<pid_t> adopted_children(const ChildReaper& reaper) {
   return adopted;
 }
 
-bool group_still_ours(const ChildReaper& reaper, pid_t id) {
-  for (pid_t child : adopted_children(reaper))
-    if (::getpgid(child) == id || ::getsid(child) == id) return true;
-  return false;
+bool group_still_ours(const ChildReaper& reaper, pid_t id, std::string_view run_id) {
+  // Orphans come back to summon: a member of the group is among its children.
+  if (reaper.adopts()) {
+    for (pid_t child : adopted_children(reaper))
+      if (::getpgid(child) == id || ::getsid(child) == id) return true;
+    return false;
+  }
+  // Inside a host program they go elsewhere: look for the mark.
+  return marked_process_in_group(run_id, id);
 }
 
 bool started_under(pid_t pid, std::string_view project, std::string_view service) {

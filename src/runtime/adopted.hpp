@@ -20,11 +20,11 @@ namespace summon::runtime {
 std::vector<pid_t> adopted_children(const ChildReaper& reaper);
 
 /// Whether process group or session `id` of a service whose main process
-/// summon has already reaped is still held by one of summon's adopted
-/// children: then the number cannot have been reused, and signalling `-id`
-/// reaches only what the service left behind. False when `reaper` does not
-/// adopt (nothing can then be proved; the caller leaves the group alone).
-bool group_still_ours(const ChildReaper& reaper, pid_t id);
+/// summon has already reaped is still held by a process of run `run_id`:
+/// one of summon's adopted children (when `reaper` adopts), else a process
+/// that carries the run's mark. Then the number cannot have been reused, and
+/// signalling `-id` reaches only what the service left behind.
+bool group_still_ours(const ChildReaper& reaper, pid_t id, std::string_view run_id);
 
 /// Whether process `pid` was started under service `service` of project
 /// `project`: its environment still has the SUMMON_PROJECT and

@@ -81,6 +81,25 @@ bool environ_has_mark(std::string_view environ, std::string_view run_id) {
   return false;
 }
 
+bool marked_process_in_group(std::string_view run_id, pid_t id) {
+  DIR* proc = ::opendir("/proc");
+  if (!proc) return false;
+  bool found = false;
+  while (const dirent* entry = ::readdir(proc)) {
+    char* end = nullptr;
+    const long number = std::strtol(entry->d_name, &end, 10);
+    if (*end != '\0' || number <= 1) continue;
+    const pid_t pid = static_cast<pid_t>(number);
+    if ((::getpgid(pid) == id || ::getsid(pid) == id) &&
+        environ_has_mark(read_environ(pid), run_id)) {
+      found = true;
+      break;
+    }
+  }
+  ::closedir(proc);
+  return found;
+}
+
 std::size_t kill_marked_processes(std::string_view run_id, std::set<pid_t>& killed) {
   DIR* proc = ::opendir("/proc");
   if (!proc) return 0;

@@ -35,6 +35,11 @@ void mark_environment(config::EnvList& environment, std::string_view run_id);
 /// /proc/PID/environ holds it) carries the mark of run `run_id`.
 bool environ_has_mark(std::string_view environ, std::string_view run_id);
 
+/// Whether a live process that carries the mark of run `run_id` is in
+/// process group or session `id` (one pass over /proc). While it lives, the
+/// number `id` cannot be reused.
+bool marked_process_in_group(std::string_view run_id, pid_t id);
+
 /// One pass over /proc: SIGKILLs every process but this one, and but those
 /// in `killed`, whose environment carries the mark of run `run_id`, each
 /// through a pidfd opened before its environment was read, so that the

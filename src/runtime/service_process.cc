@@ -271,14 +271,15 @@ void ServiceProcess::stop(int signal) {
   // Once the main process is reaped its pid is free, and the group's number
   // with it when no member is left: signal it only while it is provably
   // still this service's.
-  if (!exited_ || (!cgroup_ && group_still_ours(runner_.reaper_, *pid_)))
-    ::kill(-*pid_, signal);
+  const bool group_signalled =
+      !exited_ || (!cgroup_ && group_still_ours(runner_.reaper_, *pid_, runner_.settings_.run_id));
+  if (group_signalled) ::kill(-*pid_, signal);
   if (!cgroup_)
     signal_escaped(signal);
   else if (signal == SIGKILL)
     cgroup_->kill();
   else
-    cgroup_->signal_members(signal, *pid_);
+    cgroup_->signal_members(signal, group_signalled ? *pid_ : 0);
   check_group();
   wait_for_empty_group();
 }
@@ -307,10 +308,10 @@ bool ServiceProcess::anything_left() const {
   if (cgroup_) return cgroup_->populated();
   // Before the main process is reaped its pid holds the group's number;
   // after, only a process of summon's can prove the number is still ours.
-  if (pid_ && (exited_ ? group_still_ours(runner_.reaper_, *pid_) : group_alive(*pid_)))
+  if (pid_ && (exited_ ? group_still_ours(runner_.reaper_, *pid_, runner_.settings_.run_id) : group_alive(*pid_)))
     return true;
   for (pid_t pid : escaped_)
-    if (group_still_ours(runner_.reaper_, pid)) return true;
+    if (group_still_ours(runner_.reaper_, pid, runner_.settings_.run_id)) return true;
   const auto adopted = adopted_children(runner_.reaper_);
   for (pid_t pid : escaped_)
     if (std::find(adopted.begin(), adopted.end(), pid) != adopted.end()) return true;

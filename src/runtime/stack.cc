@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <set>
 
 #include <boost/asio/post.hpp>
 
@@ -67,6 +68,11 @@ Stack::~Stack() {
   // (Embedded, there are none: the reaper adopts nothing.)
   for (pid_t pid : adopted_children(reaper_))
     if (pid != guardian_.pid()) ::kill(pid, SIGKILL);
+  // And whatever else carries the run's mark: inside a host program nothing
+  // comes back to summon, and a service's group may have outlived its leader.
+  std::set<pid_t> killed;
+  while (kill_marked_processes(run_id_, killed) > 0) {
+  }
   // The guardian's socket is its own to close (in ~Guardian).
   if (guardian_watch_.is_open()) guardian_watch_.release();
 }

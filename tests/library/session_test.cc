@@ -278,3 +278,25 @@ TEST_CASE("a service with a completed dependency starts after it exits 0") {
       [&] { return session.output("migrate").find("migrated\n") != std::string::npos; }));
   CHECK(summon::state_name(summon::State::completed) == "completed");
 }
+
+// Inside a host program nothing comes back to summon: what a service left in
+// its group after its main process ended is found by the run's mark.
+TEST_CASE("what a completed service left running ends with the session") {
+  TempDir dir;
+  summon::Project project;
+  project
+      .add(summon::service("setup", summon::shell("sleep 1000 & echo $! > '" +
+                                                  dir.file("left.pid") + "'; exit 0")))
+      .add(summon::service("web", {test_service_bin(), "--ready", "log:web up"})
+               .ready(summon::log("web up"))
+               .depends_on("setup", summon::Condition::completed));
+  pid_t left = 0;
+  {
+    summon::Session session(project);
+    CHECK(session.state("setup") == summon::State::completed);
+    left = read_pidfile(dir.file("left.pid"));
+    REQUIRE(left > 0);
+    CHECK(alive(left));
+  }
+  CHECK_MESSAGE(!alive(left), "pid ", left, " outlived the session");
+}
