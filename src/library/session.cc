@@ -237,7 +237,7 @@ void Session::Impl::stop() noexcept {
   }
   stack_->request_stop();
   loop_.join();
-  // The Stack's end empties and removes its cgroups and runtime folder.
+  // The Stack's end empties and removes its cgroups and kills what carries its mark.
   stack_.reset();
 }
 
