@@ -1,6 +1,7 @@
 // Printer: lines buffered per chunk of output and written whole.
 #include "cli/printer.hpp"
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -197,6 +198,15 @@ void Printer::on_guardian_lost(pid_t pid) {
       "the guardian (pid {}) died, so nothing would clean up if summon died too: stopping "
       "everything",
       pid));
+}
+
+// Always said, --quiet or not: `run` exits 1 both when the command did and
+// when a service failed, and this line tells which.
+void Printer::on_command_ended(int wait_status) {
+  if (WIFSIGNALED(wait_status))
+    own_line(fmt::format("command was killed by signal {}", signal_name(WTERMSIG(wait_status))));
+  else
+    own_line(fmt::format("command exited with code {}", WEXITSTATUS(wait_status)));
 }
 
 void Printer::on_command_failed(const std::string& error) {

@@ -48,6 +48,7 @@ class Printer : public runtime::StackObserver, public runtime::OutputListener {
   void on_failure(const engine::Failure& failure) override;
   void on_done(int exit_code, engine::Duration since_bring_up) override;
   void on_command_failed(const std::string& error) override;
+  void on_command_ended(int wait_status) override;
   void on_stopping(int signal) override;
   void on_guardian_lost(pid_t pid) override;
 

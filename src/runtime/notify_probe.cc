@@ -65,6 +65,11 @@ void handle(Shared& shared, std::string_view datagram) {
     if (shared.events.status) shared.events.status(shared.status);
     if (shared.stopped) return;  // the listener dropped the probe
   }
+  // SPEC 1.5: STOPPING=1 is shown as `stopping`.
+  if (message->stopping && shared.events.status) {
+    shared.events.status("stopping");
+    if (shared.stopped) return;
+  }
   if (message->ready && !shared.ready) {
     shared.ready = true;
     shared.events.ready();
@@ -165,6 +170,8 @@ class NotifyProbe final : public Probe {
     if (bound_ && !started_) receive(shared_);
     started_ = true;
   }
+
+  bool stays_while_stopping() const override { return true; }
 
   std::string last_result() const override {
     if (shared_->status.empty()) return "notify: no READY=1 yet";

@@ -77,6 +77,10 @@ class Probe {
     (void)stream;
     (void)text;
   }
+  /// Whether the probe stays while the service is being stopped, until its
+  /// main process has ended: a notify socket, which servers still write to
+  /// as they stop (STOPPING=1). Others go as soon as the stop begins.
+  virtual bool stays_while_stopping() const { return false; }
   /// What the probe saw last, for a timeout message: "tcp 127.0.0.1:5432:
   /// connection refused", "http http://127.0.0.1:8080/health: status 503",
   /// "log: 1 of 2 matching lines seen". Empty if it has seen nothing yet.

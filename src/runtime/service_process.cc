@@ -114,12 +114,12 @@ void ServiceProcess::start() {
   if (spec_.ready) {
     ProbeEvents events;
     events.ready = [this, i] {
-      // A success counts only while the process lives.
-      if (exited_ || !pid_ || ChildReaper::has_ended(*pid_)) return;
+      // A success counts only while the process lives, and is not stopped.
+      if (exited_ || stopping_ || !pid_ || ChildReaper::has_ended(*pid_)) return;
       report([i](engine::Engine& engine) { engine.on_ready(i); });
     };
     events.failed = [this, i](std::string why) {
-      if (exited_) return;
+      if (exited_ || stopping_) return;
       report([i, why = std::move(why)](engine::Engine& engine) { engine.on_probe_failed(i, why); });
     };
     events.status = [this](std::string text) { runner_.listener_.on_status(index_, text); };
@@ -259,7 +259,10 @@ void ServiceProcess::exited(int wait_status) {
 }
 
 void ServiceProcess::stop(int signal) {
-  drop_probe();
+  // A notify socket stays until the main process has ended (exited() drops
+  // it): servers say STOPPING=1 on their way down, and log an error if the
+  // socket is gone.
+  if (!probe_ || !probe_->stays_while_stopping()) drop_probe();
   stopping_ = true;
   if (!pid_) {
     stopped_reported_ = true;

@@ -177,6 +177,7 @@ void Stack::command_ended(int wait_status) {
   command_pid_.reset();
   command_kill_timer_.cancel();
   command_code_ = command_exit_code(wait_status);
+  observer_.on_command_ended(wait_status);
   engine_->shut_down();
   finish_if_over();
 }

@@ -48,6 +48,9 @@ class StackObserver : public engine::Observer {
   /// `summon run`'s command was started (or could not be: `error`).
   virtual void on_command_started(pid_t pid) { (void)pid; }
   virtual void on_command_failed(const std::string& error) { (void)error; }
+  /// `summon run`'s command ended, before the teardown it starts: its
+  /// waitpid status.
+  virtual void on_command_ended(int wait_status) { (void)wait_status; }
   /// A first stop signal (SIGINT, SIGTERM, SIGHUP) arrived; teardown begins.
   virtual void on_stopping(int signal) { (void)signal; }
   /// The guardian (pid `pid`) died: nothing would clean up after a death of

@@ -102,6 +102,20 @@ TEST_CASE("notify: ready on READY=1, and STATUS= lines are shown") {
   CHECK(up.finish().exit_code == 0);
 }
 
+// Servers say STOPPING=1 as they begin to stop, and log an error when the
+// socket is already gone (Redis: "sd_notify: -2").
+TEST_CASE("notify: the socket stays while the service stops, and STOPPING=1 is shown") {
+  Sandbox sandbox;
+  auto up = sandbox.up("probes.yaml", {"notify"});
+  REQUIRE(up.wait_for_line("[summon] ready: "));
+  up.send(SIGINT);
+  CHECK(up.wait_for_line("[summon] notify status: stopping"));
+  const auto& run = up.finish();
+  INFO(describe(run));
+  CHECK(run.exit_code == 0);
+  CHECK((run.out + run.err).find("cannot notify") == std::string::npos);
+}
+
 TEST_CASE("fd: ready when the service writes a newline to its fd 3") {
   check_brings_up("probes.yaml", "fd", "fd");
 }

@@ -70,6 +70,19 @@ TEST_CASE("run exits with the command's exit code, 128+N when it died of signal 
   CHECK(survivors(sandbox.record()) == std::vector<std::string>{});
 }
 
+TEST_CASE("run says how its command ended, --quiet or not, before the teardown") {
+  Sandbox sandbox;
+  auto failed = sandbox.run("run.yaml", {"--quiet", "--", "sh", "-c", "exit 1"});
+  INFO(describe(failed));
+  CHECK(failed.exit_code == 1);
+  const auto said = failed.out.find("[summon] command exited with code 1\n");
+  REQUIRE(said != std::string::npos);
+  CHECK(failed.out.find("[summon] stopped", said) != std::string::npos);
+  auto killed = sandbox.run("run.yaml", {"--", "sh", "-c", "kill -TERM $$"});
+  INFO(describe(killed));
+  CHECK(contains(killed.out, "[summon] command was killed by signal SIGTERM\n"));
+}
+
 TEST_CASE("run: a service that dies while the command runs stops the command; exit 1") {
   Sandbox sandbox;
   auto run = sandbox.run("run_dies.yaml", {"--", test_service_bin(), "--name", "cmd", "--record",

@@ -285,6 +285,10 @@ class Service {
   void print_at_start();
   void flood();
   void notify(std::string_view message);
+  bool notifies() const {
+    return std::any_of(options_.ready.begin(), options_.ready.end(),
+                       [](const auto& a) { return a.kind == ReadyKind::notify; });
+  }
   void become_ready();
   void listen_inet(int family, int port, bool http);
   void listen_unix(const std::string& path);
@@ -552,6 +556,8 @@ void Service::serve(Connection& connection) {
 
 void Service::on_stop_signal(int signal) {
   record("term " + signal_name(signal));
+  // As servers that speak sd_notify do: said before they start to stop.
+  if (notifies()) notify("STOPPING=1");
   switch (options_.on_term) {
     case OnTerm::exit:
       finish(0);
@@ -595,9 +601,7 @@ void Service::run() {
   start_ = now_ns();
   if (!options_.pidfile.empty()) write_pidfile(options_.pidfile, ::getpid());
   if (options_.child) start_child();
-  bool notifies = std::any_of(options_.ready.begin(), options_.ready.end(),
-                              [](const auto& a) { return a.kind == ReadyKind::notify; });
-  if (notifies) notify("STATUS=starting");
+  if (notifies()) notify("STATUS=starting");
   if (options_.http_status != 0)
     for (const auto& action : options_.ready)
       if (action.kind == ReadyKind::http) listen_inet(AF_INET, action.number, true);

@@ -271,6 +271,20 @@ TEST_CASE("a notify probe shows STATUS lines and is ready on READY=1") {
   CHECK_FALSE(second->prepare(request2));
 }
 
+TEST_CASE("an empty STATUS= shows nothing; STOPPING=1 shows as stopping") {
+  Harness h;
+  auto probe = make_notify_probe({}, h.target, h.context, h.events());
+  SpawnRequest request;
+  REQUIRE_FALSE(probe->prepare(request));
+  const std::string socket = environment_value(request, "NOTIFY_SOCKET");
+  probe->start();
+  send_datagram(socket, "STATUS=");
+  send_datagram(socket, "STOPPING=1");
+  REQUIRE(h.run_until([&] { return !h.statuses.empty(); }));
+  CHECK(h.statuses == std::vector<std::string>{"stopping"});
+  CHECK(probe->stays_while_stopping());
+}
+
 TEST_CASE("a notify message from a process that is not the service's is ignored, and told once") {
   Harness h;
   h.target.owns = [](pid_t) { return false; };  // the test program is not the service now
