@@ -70,6 +70,35 @@ TEST_CASE("a notify message from another user's process does not make a service 
   CHECK(survivors(sandbox.record()) == std::vector<std::string>{});
 }
 
+TEST_CASE("a service run as another user reaches its notify socket and is ready") {
+  if (::geteuid() != 0) {
+    MESSAGE("not root: `user:` needs root; case not covered");
+    return;
+  }
+  Sandbox sandbox;
+  // A private runtime folder, as a login session has: nothing goes in it.
+  const std::string private_dir = sandbox.path("runtime");
+  std::filesystem::create_directory(private_dir);
+  std::filesystem::permissions(private_dir, std::filesystem::perms::owner_all);
+  const auto& run = sandbox.run("security_notify_user.yaml", {"--", "true"},
+                                {{"XDG_RUNTIME_DIR", private_dir}});
+  INFO(describe(run));
+  CHECK(run.exit_code == 0);
+  CHECK(contains(run.out, "[summon] dropped ready in "));
+  CHECK(std::filesystem::is_empty(private_dir));
+}
+
+TEST_CASE("no runtime folder is needed: an unusable XDG_RUNTIME_DIR changes nothing") {
+  Sandbox sandbox;
+  const auto& run = sandbox.run("security_notify_socket.yaml", {"--", "true"},
+                                {{"XDG_RUNTIME_DIR", "/nonexistent/runtime"}});
+  INFO(describe(run));
+  CHECK(run.exit_code == 0);
+  CHECK(contains(run.out, "[summon] notified ready in "));
+  // Not a fixed name under bare /tmp, as when the runtime folder could not be made.
+  CHECK(contains(run.out, "| socket=@summon/"));
+}
+
 // The guardian once killed the process groups of services that had already
 // ended; a pid is reused sooner or later, and then that group is anyone's.
 TEST_CASE("after summon's SIGKILL, a process that took a finished service's pid lives on") {
