@@ -223,10 +223,11 @@ void Printer::on_done(int, engine::Duration) {
 // has been read to its end. Its message is summon's and is masked; its last
 // lines are the service's, shown as `NAME | line` showed them.
 void Printer::print_failure() {
-  const auto& name = project_.services[failure_->service].name;
-  const auto tail = stack_ ? stack_->runner().tail(failure_->service) : std::deque<std::string>{};
+  const auto& service = project_.services[failure_->service];
+  const auto tail =
+      stack_ ? stack_->runner().tail(failure_->service) : std::deque<runtime::OutputLine>{};
   const std::string text = runtime::failure_summary(
-      secrets_.mask(failure_->message), name, tail,
+      secrets_.mask(failure_->message), service, tail,
       options_.color ? runtime::AppendLine(append_for_terminal) : runtime::AppendLine());
   runtime::write_all(STDERR_FILENO, text);
 }

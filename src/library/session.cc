@@ -279,9 +279,9 @@ void Session::Impl::on_failure(const engine::Failure& failure) {
 void Session::Impl::on_done(int, engine::Duration) {
   std::lock_guard lock(mutex_);
   if (failure_)
-    failure_summary_ =
-        runtime::failure_summary(secrets_.mask(failure_->message), name_of(failure_->service),
-                                 stack_->runner().tail(failure_->service));
+    failure_summary_ = runtime::failure_summary(secrets_.mask(failure_->message),
+                                                compiled_.project->services[failure_->service],
+                                                stack_->runner().tail(failure_->service));
   done_ = true;
   changed_.notify_all();
 }

@@ -46,14 +46,34 @@ class LogProbe final : public Probe {
   }
 
   void line(Stream stream, std::string_view text) override {
-    if (reported_ || !pattern_.ok() || !watches(stream)) return;
+    if (reported_ || !pattern_.ok()) return;
+    wrote_ = true;
+    if (!watches(stream)) {
+      // Only to explain a timeout: the line the user sees may be on the other pipe.
+      if (!matched_elsewhere_) matched_elsewhere_ = RE2::PartialMatch(text, pattern_);
+      return;
+    }
+    wrote_read_ = true;
     if (!RE2::PartialMatch(text, pattern_)) return;
     if (++seen_ >= count_) report([](Shared& shared) { shared.events.ready(); });
   }
 
   std::string last_result() const override {
-    if (seen_ == 0) return fmt::format("log: no line matching '{}' yet", pattern_.pattern());
-    return fmt::format("log: {} of {} lines matching '{}' seen", seen_, count_, pattern_.pattern());
+    std::string result = seen_ == 0
+                             ? fmt::format("log: no line matching '{}' yet", pattern_.pattern())
+                             : fmt::format("log: {} of {} lines matching '{}' seen", seen_, count_,
+                                           pattern_.pattern());
+    // matched_elsewhere_ and a partial wrote_ only happen when one stream is read.
+    const Stream read = stream_ == config::LogStream::stderr_stream ? Stream::err : Stream::out;
+    const Stream other = read == Stream::out ? Stream::err : Stream::out;
+    if (matched_elsewhere_)
+      result += fmt::format("; a matching line came on {}; this probe reads {}", stream_name(other),
+                            stream_name(read));
+    else if (!wrote_read_)
+      result += fmt::format(
+          "; it wrote nothing{}; its output may be buffered, e.g. PYTHONUNBUFFERED=1 for Python",
+          wrote_ ? fmt::format(" on {}", stream_name(read)) : "");
+    return result;
   }
 
  private:
@@ -83,6 +103,9 @@ class LogProbe final : public Probe {
   config::LogStream stream_;
   int count_;
   int seen_ = 0;
+  bool wrote_ = false;              // a line on either stream
+  bool wrote_read_ = false;         // a line on a stream this probe reads
+  bool matched_elsewhere_ = false;  // a matching line on the stream it does not read
   bool reported_ = false;
   std::shared_ptr<Shared> shared_;
 };

@@ -55,8 +55,8 @@ std::optional<pid_t> ProcessRunner::pid(ServiceIndex i) const {
   return services_[i] ? services_[i]->pid() : std::nullopt;
 }
 
-std::deque<std::string> ProcessRunner::tail(ServiceIndex i) const {
-  return services_[i] ? services_[i]->tail() : std::deque<std::string>();
+std::deque<OutputLine> ProcessRunner::tail(ServiceIndex i) const {
+  return services_[i] ? services_[i]->tail() : std::deque<OutputLine>();
 }
 
 config::EnvList ProcessRunner::environment(ServiceIndex i) const {

@@ -56,8 +56,9 @@ class ProcessRunner : public engine::Runner {
 
   /// Service i's main process, while it runs (or until reaped).
   std::optional<pid_t> pid(ServiceIndex i) const;
-  /// The last lines of service i's output (at most tail_lines), oldest first.
-  std::deque<std::string> tail(ServiceIndex i) const;
+  /// The last lines of service i's output (at most tail_lines), oldest first,
+  /// each with its stream.
+  std::deque<OutputLine> tail(ServiceIndex i) const;
   /// The environment service i runs with.
   config::EnvList environment(ServiceIndex i) const;
   /// The environment service i is given, made afresh from the project: with

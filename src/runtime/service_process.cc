@@ -215,7 +215,11 @@ void ServiceProcess::take_lines(Stream stream, Lines lines) {
   // Only the last ones can end up in the tail.
   const std::size_t skipped = lines.size() > tail_.size() ? lines.size() - tail_.size() : 0;
   lines_seen_ += skipped;
-  for (auto line : lines.subspan(skipped)) tail_[lines_seen_++ % tail_.size()].assign(line);
+  for (auto line : lines.subspan(skipped)) {
+    auto& kept = tail_[lines_seen_++ % tail_.size()];
+    kept.stream = stream;
+    kept.text.assign(line);
+  }
   runner_.listener_.on_lines(index_, stream, lines);
   if (!probe_) return;
   for (auto line : lines) {
@@ -226,8 +230,8 @@ void ServiceProcess::take_lines(Stream stream, Lines lines) {
   }
 }
 
-std::deque<std::string> ServiceProcess::tail() const {
-  std::deque<std::string> lines;
+std::deque<OutputLine> ServiceProcess::tail() const {
+  std::deque<OutputLine> lines;
   const std::size_t kept = std::min(lines_seen_, tail_.size());
   for (std::size_t n = lines_seen_ - kept; n < lines_seen_; ++n)
     lines.push_back(tail_[n % tail_.size()]);

@@ -37,7 +37,7 @@ class ServiceProcess {
 
   std::string last_probe_result() const { return probe_ ? probe_->last_result() : last_probe_; }
   std::optional<pid_t> pid() const { return pid_; }
-  std::deque<std::string> tail() const;
+  std::deque<OutputLine> tail() const;
   const config::EnvList& environment() const { return target_.environment; }
 
  private:
@@ -63,7 +63,7 @@ class ServiceProcess {
   std::unique_ptr<OutputPump> out_, err_;
   // The last lines, as a ring: on the log pump's path a line is copied into
   // a string that keeps its capacity, not allocated anew.
-  std::array<std::string, ProcessRunner::tail_lines> tail_;
+  std::array<OutputLine, ProcessRunner::tail_lines> tail_;
   std::size_t lines_seen_ = 0;
   LogFile log_;  // `--log-dir`: the bytes of both pipes, as read
 

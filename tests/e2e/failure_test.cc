@@ -85,6 +85,37 @@ TEST_CASE("--timeout overrides every probe's timeout") {
   CHECK(survivors(sandbox.record()) == std::vector<std::string>{});
 }
 
+TEST_CASE("a log probe that reads stdout says a matching line came on stderr, marked so") {
+  Sandbox sandbox;
+  auto up = sandbox.up("log_wrong_stream.yaml");
+  const auto& run = up.finish();
+  INFO(describe(run));
+
+  CHECK(run.exit_code == 1);
+  CHECK(contains(run.err,
+                 "summon: error: db: not ready after 300ms: log: no line matching 'Server is "
+                 "ready' yet; a matching line came on stderr; this probe reads stdout\n"));
+  CHECK(contains(run.err, "last 2 lines of db:\n"));
+  CHECK(contains(run.err, "  db stdout | starting\n"));
+  CHECK(contains(run.err, "  db stderr | Server is ready\n"));
+  CHECK(survivors(sandbox.record()) == std::vector<std::string>{});
+}
+
+TEST_CASE("a log probe's timeout says when the service wrote nothing, with the usual cause") {
+  Sandbox sandbox;
+  auto up = sandbox.up("log_silent.yaml");
+  const auto& run = up.finish();
+  INFO(describe(run));
+
+  CHECK(run.exit_code == 1);
+  CHECK(contains(run.err,
+                 "summon: error: quiet: not ready after 300ms: log: no line matching 'ready' yet; "
+                 "it wrote nothing; its output may be buffered, e.g. PYTHONUNBUFFERED=1 for "
+                 "Python\n"));
+  CHECK_FALSE(contains(run.err, "lines of quiet"));
+  CHECK(survivors(sandbox.record()) == std::vector<std::string>{});
+}
+
 TEST_CASE("a program that cannot start fails the run, naming it") {
   Sandbox sandbox;
   auto up = sandbox.up("missing_program.yaml");

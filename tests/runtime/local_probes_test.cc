@@ -103,7 +103,9 @@ TEST_CASE("a log probe is ready after `count` matching lines, reported from the 
   auto probe = make_log_probe(log_spec("ready", config::LogStream::both, 2), h.target, h.context,
                               h.events());
   probe->start();
-  CHECK(probe->last_result() == "log: no line matching 'ready' yet");
+  CHECK(probe->last_result() ==
+        "log: no line matching 'ready' yet; it wrote nothing; its output may be buffered, e.g. "
+        "PYTHONUNBUFFERED=1 for Python");
   probe->line(Stream::out, "server is ready");
   probe->line(Stream::out, "unrelated");
   h.settle();
@@ -126,10 +128,48 @@ TEST_CASE("a log probe watches only the stream it is given") {
   probe->line(Stream::out, "ready");
   h.settle();
   CHECK(h.ready == 0);
-  CHECK(probe->last_result() == "log: no line matching 'ready' yet");
+  CHECK(probe->last_result() ==
+        "log: no line matching 'ready' yet; a matching line came on stdout; this probe reads "
+        "stderr");
   probe->line(Stream::err, "ready");
   h.settle();
   CHECK(h.ready == 1);
+}
+
+TEST_CASE("a log probe says when a matching line came on the stream it does not read") {
+  Harness h;
+  auto probe = make_log_probe(log_spec("Server is ready", config::LogStream::stdout_stream),
+                              h.target, h.context, h.events());
+  probe->start();
+  probe->line(Stream::out, "starting");
+  probe->line(Stream::err, "Server is ready");
+  h.settle();
+  CHECK(h.ready == 0);
+  CHECK(probe->last_result() ==
+        "log: no line matching 'Server is ready' yet; a matching line came on stderr; this probe "
+        "reads stdout");
+}
+
+TEST_CASE("a log probe says when the service wrote nothing, with the usual cause") {
+  Harness h;
+  auto probe = make_log_probe(log_spec("ready"), h.target, h.context, h.events());
+  probe->start();
+  CHECK(probe->last_result() ==
+        "log: no line matching 'ready' yet; it wrote nothing; its output may be buffered, e.g. "
+        "PYTHONUNBUFFERED=1 for Python");
+  probe->line(Stream::err, "starting");
+  CHECK(probe->last_result() == "log: no line matching 'ready' yet");
+}
+
+TEST_CASE("a log probe that reads one stream says when nothing came on it") {
+  Harness h;
+  auto probe = make_log_probe(log_spec("ready", config::LogStream::stdout_stream), h.target,
+                              h.context, h.events());
+  probe->start();
+  probe->line(Stream::err, "starting");
+  CHECK(probe->last_result() ==
+        "log: no line matching 'ready' yet; it wrote nothing on stdout; its output may be "
+        "buffered, e.g. PYTHONUNBUFFERED=1 for Python");
 }
 
 TEST_CASE("a log pattern is searched in the line, not anchored to it") {
@@ -366,7 +406,9 @@ TEST_CASE("an all probe is ready only once every child has been ready") {
   SpawnRequest request;
   REQUIRE_FALSE(probe->prepare(request));
   probe->start();
-  CHECK(probe->last_result() == "all: waiting for log: no line matching 'alpha' yet");
+  CHECK(probe->last_result() ==
+        "all: waiting for log: no line matching 'alpha' yet; it wrote nothing; its output may be "
+        "buffered, e.g. PYTHONUNBUFFERED=1 for Python");
   probe->line(Stream::out, "alpha is up");
   h.settle();
   CHECK(h.ready == 0);
@@ -404,7 +446,9 @@ TEST_CASE("make_probe builds the probe of the config's kind") {
     REQUIRE_FALSE(probe->prepare(request));
     return probe->last_result();
   };
-  CHECK(first_result(probe_of(log_spec("up"))) == "log: no line matching 'up' yet");
+  CHECK(first_result(probe_of(log_spec("up"))) ==
+        "log: no line matching 'up' yet; it wrote nothing; its output may be buffered, e.g. "
+        "PYTHONUNBUFFERED=1 for Python");
   CHECK(first_result(probe_of(config::NotifyProbe{})) == "notify: no READY=1 yet");
   CHECK(first_result(probe_of(config::FdProbe{7})) == "fd 7: nothing written yet");
   config::AllProbe all;
