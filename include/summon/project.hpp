@@ -37,7 +37,8 @@ class Project {
   Project& port(std::string name);
   /// Sets a variable for every service, probe and run environment.
   Project& env(std::string name, std::string value);
-  /// The folder relative paths are resolved against.
+  /// The folder relative paths are resolved against: `${project.dir}` in
+  /// strings, SUMMON_PROJECT_DIR in every environment.
   Project& folder(std::string path);
 
   /// Checks the project as a Session would, without starting anything;

@@ -27,7 +27,7 @@ EnvList merge_environment(std::initializer_list<const EnvList*> layers) {
 namespace {
 
 EnvList summon_variables(const ProjectSpec& project, const PortMap& ports) {
-  EnvList out{{"SUMMON_PROJECT", project.name}};
+  EnvList out{{"SUMMON_PROJECT", project.name}, {"SUMMON_PROJECT_DIR", project.dir}};
   for (const auto& [name, port] : ports) out.emplace_back(port_variable(name), std::to_string(port));
   return out;
 }

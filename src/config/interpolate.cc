@@ -84,7 +84,10 @@ class Expander {
       return syntax_error(fmt::format(
           "variable references nested more than {} deep; simplify the value", max_nesting));
     pos_ += 2;
-    if (text_.substr(pos_).starts_with("ports.")) return port(start, active, out);
+    auto rest = text_.substr(pos_);
+    if (rest.starts_with("ports.")) return port(start, active, out);
+    if (rest.starts_with("project.") || rest.starts_with("service."))
+      return folder(start, active, out);
 
     std::size_t name_start = pos_;
     while (pos_ < text_.size() && is_name_char(text_[pos_])) ++pos_;
@@ -166,6 +169,41 @@ class Expander {
       }
     }
     out->append(written);
+    return true;
+  }
+
+  // Reads `${project.dir}` or `${service.cwd}`, with pos_ at its name.
+  bool folder(std::size_t start, bool active, std::string* out) {
+    static const std::vector<std::string> known{"${project.dir}", "${service.cwd}"};
+    std::size_t name_start = pos_;
+    while (pos_ < text_.size() && is_port_char(text_[pos_])) ++pos_;
+    std::string name(text_.substr(name_start, pos_ - name_start));
+    if (pos_ == text_.size()) return unterminated(start);
+    if (text_[pos_] != '}')
+      return syntax_error(fmt::format(
+          "invalid reference '{}': write ${{project.dir}} or ${{service.cwd}}, with no default",
+          quote(start)));
+    ++pos_;
+    std::string written(text_.substr(start, pos_ - start));
+    if (name == "project.dir") {
+      if (active) out->append(context_.project_dir);
+      return true;
+    }
+    if (name != "service.cwd")
+      return error(
+          fmt::format("unknown reference '{}': write ${{project.dir}} or ${{service.cwd}}{}",
+                      written, did_you_mean(written, known)));
+    // Where it stands, not the environment, decides whether it can be used:
+    // checked even in a default that is not used.
+    if (!context_.in_service)
+      return error(fmt::format("'{}' is valid only inside a service; at the top level, use "
+                               "${{project.dir}}",
+                               written));
+    if (!context_.service_cwd)
+      return error(fmt::format("'{}' cannot be used in the service's own 'cwd'; use "
+                               "${{project.dir}}",
+                               written));
+    if (active) out->append(*context_.service_cwd);
     return true;
   }
 

@@ -129,6 +129,7 @@ ProjectSpec read_checked(const Node& root, const std::string& path, const std::s
   };
   context.declared_ports = declared_ports(root, path, diagnostics);
   context.ports = options.ports;
+  context.project_dir = dir;
 
   Reader reader(path, dir, context, diagnostics);
   ProjectSpec project = read_project(reader, root, context.declared_ports);

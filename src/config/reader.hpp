@@ -45,6 +45,17 @@ class Reader {
   const std::string& file() const { return file_; }
   const std::string& dir() const { return dir_; }
   const InterpolationContext& context() const { return context_; }
+  /// From here on, values belong to a service whose working folder is `cwd`
+  /// (`${service.cwd}`); nullopt while that `cwd` itself is read.
+  void enter_service(std::optional<std::string> cwd) {
+    context_.in_service = true;
+    context_.service_cwd = std::move(cwd);
+  }
+  /// Back at the top level, where `${service.cwd}` is an error.
+  void leave_service() {
+    context_.in_service = false;
+    context_.service_cwd.reset();
+  }
 
  private:
   std::string file_;

@@ -96,8 +96,10 @@ std::optional<ServiceSpec> read_service(Reader& reader, const Key& key, const No
   service.name = key.text;
   service.mark = key.mark;
   service.cwd = reader.dir();
+  reader.enter_service(std::nullopt);
   if (const Node* cwd = node.find("cwd"))
     if (auto path = reader.path(*cwd, reader.dir())) service.cwd = *path;
+  reader.enter_service(service.cwd);
   if (const Node* command = node.find("command"))
     if (auto parsed = reader.command(*command)) service.command = std::move(*parsed);
   if (const Node* env_file = node.find("env_file"))
@@ -120,6 +122,7 @@ std::optional<ServiceSpec> read_service(Reader& reader, const Key& key, const No
       service.user = *name;
     }
   }
+  reader.leave_service();
   return service;
 }
 

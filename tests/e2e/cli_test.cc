@@ -195,6 +195,22 @@ TEST_CASE("config fills in the defaults") {
   CHECK(run.out.find("db: ready") != std::string::npos);
 }
 
+TEST_CASE("config shows ${project.dir} and ${service.cwd} resolved, absolute") {
+  TempDir dir;
+  dir.write("proj/services.yaml", R"y(
+services:
+  show:
+    command: [show, "${project.dir}", "${service.cwd}/x"]
+    cwd: ./data
+)y");
+  auto run = run_summon({"config", "proj/services.yaml"}, in_folder(dir.path().string()));
+  INFO(run.err);
+  CHECK(run.exit_code == 0);
+  std::string project = (dir.path() / "proj").string();
+  CHECK(contains(run.out, fmt::format("command: [show, {}, {}/data/x]", project, project)));
+  CHECK(contains(run.out, "cwd: " + project + "/data\n"));
+}
+
 TEST_CASE("config's output is a valid services file of the same project") {
   for (const char* project : {"shop", "small", "named", "secrets"}) {
     CAPTURE(project);

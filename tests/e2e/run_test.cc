@@ -46,6 +46,31 @@ TEST_CASE("run gives the command the ports and the top-level env, and exits with
   CHECK(survivors(sandbox.record()) == std::vector<std::string>{});
 }
 
+TEST_CASE("a service and the run command get the project's folder, absolute") {
+  Sandbox sandbox;
+  // Named by a relative path, with a relative cwd.
+  std::filesystem::create_directories(sandbox.dir() / "proj" / "data");
+  std::ofstream(sandbox.path("proj/services.yaml")) << R"y(
+services:
+  show:
+    command: >-
+      echo "project=${project.dir} cwd=${service.cwd} env=$SUMMON_PROJECT_DIR";
+      exec sleep 30
+    cwd: ./data
+    ready: {log: "^project="}
+)y";
+  auto run = run_program(
+      summon_bin(),
+      {"run", "proj/services.yaml", "--", "sh", "-c", "echo \"run-env=$SUMMON_PROJECT_DIR\""},
+      sandbox.options());
+  INFO(describe(run));
+  std::string project = sandbox.path("proj");
+  CHECK(run.exit_code == 0);
+  std::string shown = "project=" + project + " cwd=" + project + "/data env=" + project + "\n";
+  CHECK(contains(run.out, shown));
+  CHECK(contains(run.out, "run-env=" + project + "\n"));
+}
+
 TEST_CASE("run starts the command once the services are ready and stops them after it") {
   Sandbox sandbox;
   auto run = sandbox.run("run.yaml", {"--", test_service_bin(), "--name", "cmd", "--record",

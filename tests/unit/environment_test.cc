@@ -31,9 +31,24 @@ TEST_CASE("summon's own environment is read as it is") {
 TEST_CASE("a service's own variables cannot be overridden by the file") {
   ProjectSpec project;
   project.name = "shop";
-  project.env = {{"SUMMON_PROJECT", "mine"}};
+  project.dir = "/srv/shop";
+  project.env = {{"SUMMON_PROJECT", "mine"}, {"SUMMON_PROJECT_DIR", "/elsewhere"}};
   ServiceSpec service;
   service.name = "api";
   auto env = service_environment(project, service, {}, {});
-  CHECK(env == EnvList{{"SUMMON_PROJECT", "shop"}, {"SUMMON_SERVICE", "api"}});
+  CHECK(env == EnvList{{"SUMMON_PROJECT", "shop"},
+                       {"SUMMON_PROJECT_DIR", "/srv/shop"},
+                       {"SUMMON_SERVICE", "api"}});
+}
+
+TEST_CASE("a run command gets the project's name and folder, and its ports") {
+  ProjectSpec project;
+  project.name = "shop";
+  project.dir = "/srv/shop";
+  project.env = {{"SUMMON_PROJECT_DIR", "/elsewhere"}};
+  auto env = run_environment(project, {{"PATH", "/bin"}}, {{"pg", 5432}});
+  CHECK(env == EnvList{{"PATH", "/bin"},
+                       {"SUMMON_PORT_PG", "5432"},
+                       {"SUMMON_PROJECT", "shop"},
+                       {"SUMMON_PROJECT_DIR", "/srv/shop"}});
 }

@@ -18,6 +18,10 @@ struct Setup {
   std::map<std::string, std::string> env{{"HOST", "db.local"}, {"EMPTY", ""}, {"PORT", "5432"}};
   std::vector<std::string> declared_ports{"web", "pg", "metrics-http"};
   const std::map<std::string, int>* ports = nullptr;
+  std::string project_dir = "/srv/shop";
+  // Inside a service whose cwd is /srv/shop/api, unless a test says otherwise.
+  bool in_service = true;
+  std::optional<std::string> service_cwd = "/srv/shop/api";
   std::vector<std::string> looked_up;
   Diagnostics diagnostics;
 
@@ -31,6 +35,9 @@ struct Setup {
     };
     context.declared_ports = declared_ports;
     context.ports = ports;
+    context.project_dir = project_dir;
+    context.in_service = in_service;
+    context.service_cwd = service_cwd;
     return interpolate(text, context, "summon.yaml", {4, 12}, diagnostics);
   }
 
@@ -221,6 +228,66 @@ TEST_CASE("a variable named 'ports' is an ordinary variable") {
   Setup s;
   s.env["ports"] = "8080";
   CHECK(s.expand("${ports}") == "8080");
+}
+
+TEST_CASE("${project.dir} is the services file's folder") {
+  CHECK(expand("${project.dir}/data") == "/srv/shop/data");
+  Setup top;
+  top.in_service = false;
+  top.service_cwd.reset();
+  CHECK(top.expand("--root=${project.dir}") == "--root=/srv/shop");
+}
+
+TEST_CASE("${service.cwd} is the service's working folder") {
+  CHECK(expand("-D ${service.cwd}/data") == "-D /srv/shop/api/data");
+}
+
+TEST_CASE("${project.dir} and ${service.cwd} are not looked up, and $$ still escapes them") {
+  Setup s;
+  s.env["project"] = "no";
+  CHECK(s.expand("${project.dir} ${service.cwd} $${project.dir}") ==
+        "/srv/shop /srv/shop/api ${project.dir}");
+  CHECK(s.looked_up.empty());
+}
+
+TEST_CASE("${service.cwd} outside a service is an error that says so") {
+  Setup s;
+  s.in_service = false;
+  s.service_cwd.reset();
+  CHECK(s.error("${service.cwd}/x") ==
+        "summon.yaml:4:12: error: '${service.cwd}' is valid only inside a service; at the top "
+        "level, use ${project.dir}");
+}
+
+TEST_CASE("${service.cwd} outside a service is reported even in a default that is not used") {
+  Setup s;
+  s.in_service = false;
+  s.service_cwd.reset();
+  CHECK_FALSE(s.run("${HOST:-${service.cwd}}"));
+  CHECK(s.diagnostics.size() == 1);
+}
+
+TEST_CASE("${service.cwd} cannot be used in the service's own cwd") {
+  Setup s;
+  s.service_cwd.reset();
+  CHECK(s.error("${service.cwd}/x") ==
+        "summon.yaml:4:12: error: '${service.cwd}' cannot be used in the service's own 'cwd'; "
+        "use ${project.dir}");
+}
+
+TEST_CASE("other project. and service. names are errors, and neither takes a default") {
+  CHECK(error("${project.dri}") ==
+        "summon.yaml:4:12: error: unknown reference '${project.dri}': write ${project.dir} or "
+        "${service.cwd}; did you mean '${project.dir}'?");
+  CHECK(error("${project.dir:-/tmp}") ==
+        "summon.yaml:4:12: error: invalid reference '${project.dir:-/tmp}': write ${project.dir} "
+        "or ${service.cwd}, with no default");
+}
+
+TEST_CASE("variables named 'project' and 'service' are ordinary variables") {
+  Setup s;
+  s.env["project"] = "shop";
+  CHECK(s.expand("${project} ${service:-none}") == "shop none");
 }
 
 TEST_CASE("an empty name is an error") {

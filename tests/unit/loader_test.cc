@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <csignal>
+#include <filesystem>
+#include <variant>
 
 #include "config/environment.hpp"
 #include "load_helpers.hpp"
@@ -203,6 +205,54 @@ TEST_CASE("the .env beside the file feeds interpolation, after the environment")
   CHECK(loaded.project->services[0].env.empty());  // .env is for interpolation only
 }
 
+TEST_CASE("${project.dir} and ${service.cwd} are absolute, from a file named by a relative path") {
+  auto project = load_or_fail(R"y(
+env: {DATA: "${project.dir}/data"}
+services:
+  api:
+    command: [./api, --root, "${project.dir}", --data, "${service.cwd}/data"]
+    cwd: ./api/../api
+    env: {STATE: "${service.cwd}/state"}
+    ready: {file: "${service.cwd}/ready"}
+  web: {command: "serve ${service.cwd}"}
+)y");
+  std::string dir = std::filesystem::current_path().lexically_normal().string();
+  CHECK(project.dir == dir);
+  CHECK(project.env == config::EnvList{{"DATA", dir + "/data"}});
+  const auto& api = project.services[0];
+  CHECK(api.cwd == dir + "/api");
+  CHECK(api.command.argv ==
+        std::vector<std::string>{"./api", "--root", dir, "--data", dir + "/api/data"});
+  CHECK(api.env == config::EnvList{{"STATE", dir + "/api/state"}});
+  REQUIRE(api.ready);
+  CHECK(std::get<config::FileProbe>(api.ready->kind).path == dir + "/api/ready");
+  CHECK(project.services[1].command.argv[2] == "serve " + dir);  // the default cwd
+}
+
+TEST_CASE("a cwd may use ${project.dir}") {
+  auto project = load_or_fail("services: {a: {command: x, cwd: \"${project.dir}/../srv\"}}\n");
+  CHECK(project.services[0].cwd ==
+        (std::filesystem::current_path().parent_path() / "srv").lexically_normal().string());
+}
+
+TEST_CASE("${service.cwd} at the top level is an error at its place that says so") {
+  CHECK(errors_of(R"y(
+env:
+  DATA: "${service.cwd}/data"
+services:
+  a: {command: x}
+)y") == std::vector<std::string>{
+             "services.yaml:3:9: error: '${service.cwd}' is valid only inside a service; at the "
+             "top level, use ${project.dir}"});
+}
+
+TEST_CASE("${service.cwd} in the service's own cwd is an error") {
+  CHECK(errors_of("services:\n  a: {command: x, cwd: \"${service.cwd}/x\"}\n") ==
+        std::vector<std::string>{
+            "services.yaml:2:24: error: '${service.cwd}' cannot be used in the service's own "
+            "'cwd'; use ${project.dir}"});
+}
+
 TEST_CASE("ports stay as written until picked, then become numbers") {
   const char* yaml = R"y(
 ports: [pg, api]
@@ -294,6 +344,7 @@ services:
   CHECK(get("S1") == "svc-file");
   CHECK(get("V") == "svc-env");
   CHECK(get("SUMMON_PROJECT") == "shop");
+  CHECK(get("SUMMON_PROJECT_DIR") == dir.path().string());
   CHECK(get("SUMMON_SERVICE") == "api");  // summon's own variables come last
   CHECK(get("SUMMON_PORT_WEB_UI") == "4000");
 
@@ -301,6 +352,9 @@ services:
   CHECK(std::find(run.begin(), run.end(), std::pair<std::string, std::string>{"V", "top-env"}) !=
         run.end());
   CHECK(std::find_if(run.begin(), run.end(), [](auto& e) { return e.first == "S1"; }) == run.end());
+  CHECK(std::find(run.begin(), run.end(),
+                  std::pair<std::string, std::string>{"SUMMON_PROJECT_DIR",
+                                                      dir.path().string()}) != run.end());
 }
 
 TEST_CASE("an unknown dependency is an error with a suggestion") {
