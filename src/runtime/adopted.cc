@@ -29,7 +29,8 @@ std::vector<pid_t> adopted_children(const ChildReaper& reaper) {
   return adopted;
 }
 
-bool group_still_ours(const ChildReaper& reaper, pid_t id, std::string_view run_id) {
+bool group_still_ours(const ChildReaper& reaper, pid_t id, std::string_view run_id,
+                      const RunIdentity& who) {
   // Orphans come back to summon: a member of the group is among its children.
   if (reaper.adopts()) {
     for (pid_t child : adopted_children(reaper))
@@ -37,7 +38,7 @@ bool group_still_ours(const ChildReaper& reaper, pid_t id, std::string_view run_
     return false;
   }
   // Inside a host program they go elsewhere: look for the mark.
-  return marked_process_in_group(run_id, id);
+  return marked_process_in_group(run_id, who, id);
 }
 
 bool started_under(pid_t pid, std::string_view project, std::string_view service) {

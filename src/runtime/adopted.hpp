@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "runtime/child_reaper.hpp"
+#include "runtime/run_mark.hpp"
 
 namespace summon::runtime {
 
@@ -24,7 +25,8 @@ std::vector<pid_t> adopted_children(const ChildReaper& reaper);
 /// one of summon's adopted children (when `reaper` adopts), else a process
 /// that carries the run's mark. Then the number cannot have been reused, and
 /// signalling `-id` reaches only what the service left behind.
-bool group_still_ours(const ChildReaper& reaper, pid_t id, std::string_view run_id);
+bool group_still_ours(const ChildReaper& reaper, pid_t id, std::string_view run_id,
+                      const RunIdentity& who);
 
 /// Whether process `pid` was started under service `service` of project
 /// `project`: its environment still has the SUMMON_PROJECT and

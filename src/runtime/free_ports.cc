@@ -89,8 +89,10 @@ std::optional<config::PortMap> pick_ports(const std::vector<std::string>& names,
         return std::nullopt;
       }
       if (++skipped > most_skipped) {
-        error = fmt::format("cannot pick a port for '{}': {} ports offered were claimed by other runs",
-                            name, most_skipped);
+        error = fmt::format(
+            "cannot pick a port for '{}': the {} ports offered were all claimed (abstract sockets "
+            "@summon/port/N, held by other summon runs or by any process of any user)",
+            name, most_skipped);
         release();
         return std::nullopt;
       }

@@ -17,7 +17,6 @@
 #include <vector>
 
 #include "runtime/cgroups.hpp"
-#include "runtime/run_mark.hpp"
 
 namespace summon::runtime {
 
@@ -32,12 +31,13 @@ constexpr int most_passes = 200;
 constexpr int quiet_passes = 2;
 constexpr timespec between_passes{0, 5'000'000};
 
-void kill_the_run(const std::string& run_id, const std::vector<std::string>& cgroups) {
+void kill_the_run(const std::string& run_id, const RunIdentity& who,
+                  const std::vector<std::string>& cgroups) {
   for (const auto& path : cgroups) kill_and_remove(path);
   std::set<pid_t> killed;
   int quiet = 0;
   for (int pass = 0; pass < most_passes && quiet < quiet_passes; ++pass) {
-    if (kill_marked_processes(run_id, killed) > 0) {
+    if (kill_marked_processes(run_id, who, killed) > 0) {
       quiet = 0;
       continue;
     }
@@ -48,7 +48,7 @@ void kill_the_run(const std::string& run_id, const std::vector<std::string>& cgr
 
 // The guardian's whole life, in a fork of summon without exec: no Asio, no
 // stdio, nothing shared with the parent.
-[[noreturn]] void guard(int from_summon, const std::string& run_id) {
+[[noreturn]] void guard(int from_summon, const std::string& run_id, const RunIdentity& who) {
   ::setsid();
   for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU})
     ::signal(signal, SIG_IGN);
@@ -77,13 +77,13 @@ void kill_the_run(const std::string& run_id, const std::vector<std::string>& cgr
       if (line.starts_with("+c")) cgroups.push_back(line.substr(2));
     }
   }
-  kill_the_run(run_id, cgroups);
+  kill_the_run(run_id, who, cgroups);
   ::_exit(0);
 }
 
 }  // namespace
 
-Guardian::Guardian(std::string run_id) {
+Guardian::Guardian(std::string run_id, RunIdentity identity) {
   // A socket pair, not a pipe: send() can then say MSG_NOSIGNAL, so that a
   // guardian that died never raises SIGPIPE in a host program that (unlike
   // the summon program) does not ignore it.
@@ -94,7 +94,7 @@ Guardian::Guardian(std::string run_id) {
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::close(fds[1]);
-    guard(fds[0], run_id);
+    guard(fds[0], run_id, identity);
   }
   const int fork_error = errno;
   ::close(fds[0]);

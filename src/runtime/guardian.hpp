@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "runtime/run_mark.hpp"
+
 namespace summon::runtime {
 
 /// The guardian never kills by process group or by a pid it was told: those
@@ -22,7 +24,7 @@ class Guardian {
  public:
   /// Forks the guardian of run `run_id`; throws std::runtime_error if it
   /// cannot (summon does not run unguarded).
-  explicit Guardian(std::string run_id);
+  Guardian(std::string run_id, RunIdentity identity);
   /// Tells the guardian that the run ended cleanly (it then kills nothing),
   /// closes the socket and waits for it.
   ~Guardian();

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -65,6 +66,20 @@ std::string without_trailing_slash(std::string path) {
   return path;
 }
 
+// A folder on the way to the log folder must not be one that another user
+// could swap for a link or fill: owned by root or by summon's user, and
+// writable by no one else unless sticky (as /tmp is).
+std::string parent_problem(int fd, const std::string& shown) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return fmt::format("{}: {}", shown, std::strerror(errno));
+  if (st.st_uid != 0 && st.st_uid != ::geteuid())
+    return fmt::format("lies in {}, which is owned by {}", shown, user_text(st.st_uid));
+  const mode_t mode = st.st_mode & 07777;
+  if ((mode & (S_IWGRP | S_IWOTH)) != 0 && (mode & S_ISVTX) == 0)
+    return fmt::format("lies in {}, which other users can write (mode {:04o})", shown, mode);
+  return {};
+}
+
 }  // namespace
 
 std::shared_ptr<const LogFolder> LogFolder::open(const std::string& path, std::string& error) {
@@ -75,30 +90,61 @@ std::shared_ptr<const LogFolder> LogFolder::open(const std::string& path, std::s
   const std::filesystem::path normal = std::filesystem::path(path).lexically_normal();
   const std::string at = without_trailing_slash(normal.string());
 
-  std::error_code made;
-  if (const auto parent = std::filesystem::path(at).parent_path(); !parent.empty())
-    std::filesystem::create_directories(parent, made);
-  if (made) {
-    error = fmt::format("cannot make its parent folders: {}", made.message());
-    return nullptr;
-  }
-  const bool made_now = ::mkdir(at.c_str(), 0755) == 0;
-  if (!made_now && errno != EEXIST) {
-    error = fmt::format("cannot make it: {}", std::strerror(errno));
-    return nullptr;
-  }
-
-  const int fd = ::open(at.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  // Walked one folder at a time from where it starts, each opened relative
+  // to the one before: a link planted on the way is seen, not followed
+  // (only a link owned by root or by summon's user is, as /var/run is).
+  std::vector<std::string> parts;
+  for (const auto& part : std::filesystem::path(at).relative_path()) parts.push_back(part.string());
+  const bool absolute = !at.empty() && at.front() == '/';
+  int fd = ::open(absolute ? "/" : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
-    const int why = errno;
-    struct stat link {};
-    if (::lstat(at.c_str(), &link) == 0 && S_ISLNK(link.st_mode))
-      error = "is a symbolic link; give the folder itself";
-    else if (why == ENOTDIR)
-      error = "is not a folder";
-    else
-      error = std::strerror(why);
+    error = std::strerror(errno);
     return nullptr;
+  }
+  std::string shown;  // the path so far, for messages
+  bool made_now = false;
+  for (std::size_t n = 0; n < parts.size(); ++n) {
+    const std::string& part = parts[n];
+    const bool last = n + 1 == parts.size();
+    shown = n == 0 ? (absolute ? "/" : "") + part : shown + "/" + part;
+    struct stat st {};
+    if (::fstatat(fd, part.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno != ENOENT || ::mkdirat(fd, part.c_str(), 0755) != 0) {
+        error = fmt::format("cannot make {}: {}", shown, std::strerror(errno));
+        ::close(fd);
+        return nullptr;
+      }
+      made_now = last;
+    } else if (S_ISLNK(st.st_mode)) {
+      if (last) {
+        error = "is a symbolic link; give the folder itself";
+      } else if (st.st_uid != 0 && st.st_uid != ::geteuid()) {
+        error = fmt::format("lies behind {}, a symbolic link owned by {}", shown,
+                            user_text(st.st_uid));
+      }
+      if (!error.empty()) {
+        ::close(fd);
+        return nullptr;
+      }
+    }
+    const int follow = S_ISLNK(st.st_mode) && !last ? 0 : O_NOFOLLOW;
+    const int next = ::openat(fd, part.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | follow);
+    const int why = errno;
+    ::close(fd);
+    if (next < 0) {
+      error = why == ENOTDIR ? (last ? std::string("is not a folder")
+                                     : fmt::format("{} is not a folder", shown))
+                             : fmt::format("{}: {}", shown, std::strerror(why));
+      return nullptr;
+    }
+    fd = next;
+    if (!last) {
+      error = parent_problem(fd, shown);
+      if (!error.empty()) {
+        ::close(fd);
+        return nullptr;
+      }
+    }
   }
   error = folder_problem(fd, made_now);
   if (!error.empty()) {
@@ -117,7 +163,7 @@ LogFile LogFolder::open_file(const std::string& file_name, std::string& error) c
   // O_NONBLOCK: a FIFO put in its place must not hang the run until someone reads it.
   const int fd = ::openat(
       fd_, file_name.c_str(),
-      O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0644);
+      O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0600);
   std::string why;
   struct stat st {};
   if (fd < 0) {

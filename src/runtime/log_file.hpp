@@ -19,7 +19,11 @@ class LogFolder {
  public:
   /// Makes `path` (0755, its parents as needed) if it is missing, then opens
   /// it without following a symbolic link at its end (a trailing `/` or `/.`
-  /// does not make it follow one either). Returns null, with `error` set to
+  /// does not make it follow one either). It is walked one folder at a time,
+  /// each opened relative to the one before: a folder on the way must be
+  /// owned by root or summon's user and writable by no one else unless
+  /// sticky, and a link on the way is followed only if root or summon's user
+  /// owns it. Returns null, with `error` set to
   /// the reason ("is a symbolic link; give the folder itself", "is owned by
   /// nobody (uid 65534), not by summon's user root (uid 0)", "can be written
   /// by other users (mode 0777) and is not sticky"), when it cannot be made
@@ -37,7 +41,7 @@ class LogFolder {
   const std::string& path() const { return path_; }
 
   /// Opens `file_name` (a plain name: `api.log`) in the folder for appending:
-  /// created 0644 if missing, never truncated, never through a symbolic
+  /// created 0600 if missing (what a service prints may be secret), never truncated, never through a symbolic
   /// link, never as a controlling terminal, closed on exec. Returns a closed
   /// LogFile, with `error` set to the sentence to show ("log file
   /// /x/api.log: is a symbolic link, not followed; its output is not

@@ -1,7 +1,7 @@
 // The `notify` probe (systemd's sd_notify protocol): a datagram socket named
 // in the service's NOTIFY_SOCKET; READY=1 makes it ready, STATUS= is shown.
 //
-// The socket is abstract (`@summon/RUN/SERVICE`, a form every sd_notify
+// The socket is abstract (`@summon/RANDOM/SERVICE`, a form every sd_notify
 // client knows): it has no file, so nothing is left behind, no folder's mode
 // can keep a service that changed its user away from it, and no file of
 // anyone else's can be in the way. Anyone on the machine may send to it, so
@@ -24,6 +24,7 @@
 
 #include "runtime/notify_message.hpp"
 #include "runtime/probe_kinds.hpp"
+#include "runtime/run_mark.hpp"
 
 namespace summon::runtime {
 
@@ -146,7 +147,10 @@ void receive(const std::shared_ptr<Shared>& shared) {
 class NotifyProbe final : public Probe {
  public:
   NotifyProbe(const ProbeTarget& target, ProbeContext& context, ProbeEvents events)
-      : name_(fmt::format("summon/{}/{}", context.run_id, target.service)),
+      // A name of its own, fresh for each probe: it says nothing of the run's
+      // id (names are public in /proc/net/unix), and no one who saw an
+      // earlier one can take it before a restart binds it again.
+      : name_(fmt::format("summon/{}/{}", new_run_id(), target.service)),
         shared_(std::make_shared<Shared>(context.io, std::move(events), target.owns,
                                          target.service)) {}
 

@@ -32,7 +32,6 @@ struct ProbeTarget {
 struct ProbeContext {
   boost::asio::io_context& io;
   ChildReaper& reaper;      // exec probes' processes
-  std::string run_id;       // unguessable, unique to this run: names its notify sockets
   std::string cgroup;       // where exec probes run; empty: summon's own cgroup
 };
 

@@ -25,7 +25,7 @@ ProcessRunner::ProcessRunner(boost::asio::io_context& io, ChildReaper& reaper,
       project_(project),
       settings_(std::move(settings)),
       listener_(listener),
-      probe_context_{io, reaper, settings_.run_id, probe_cgroup(settings_)},
+      probe_context_{io, reaper, probe_cgroup(settings_)},
       services_(project.services.size()) {
   reaper_.set_on_reaped([this] { check_groups(); });
 }

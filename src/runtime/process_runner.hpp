@@ -19,6 +19,7 @@
 #include "runtime/child_reaper.hpp"
 #include "runtime/cgroups.hpp"
 #include "runtime/log_file.hpp"
+#include "runtime/run_mark.hpp"
 #include "runtime/output_listener.hpp"
 #include "runtime/probe.hpp"
 
@@ -30,7 +31,8 @@ using graph::ServiceIndex;
 struct RunnerSettings {
   config::PortMap ports;            // picked for this run
   config::EnvList base_environment;  // summon's own environment
-  std::string run_id;               // this run's id: its mark and socket names
+  std::string run_id;               // this run's id: its mark
+  RunIdentity identity;             // who a process of this run may be, beside its mark
   // `--log-dir`: each service's output also to DIR/NAME.log
   std::shared_ptr<const LogFolder> log_folder;
   const CgroupTree* cgroups = nullptr;  // a leaf per service, if the machine allows

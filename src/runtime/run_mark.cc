@@ -9,6 +9,9 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 namespace summon::runtime {
@@ -37,7 +40,63 @@ bool has_token(std::string_view list, std::string_view token) {
   return false;
 }
 
+// The four user ids of /proc/PID/status's Uid: line, and its start time
+// (field 22 of /proc/PID/stat).
+struct ProcessIds {
+  uid_t uids[4];
+  unsigned long long started;
+};
+
+std::optional<ProcessIds> process_ids(pid_t pid) {
+  ProcessIds ids{};
+  const std::string base = "/proc/" + std::to_string(pid);
+  std::ifstream status(base + "/status");
+  std::string line;
+  bool found = false;
+  while (std::getline(status, line)) {
+    if (!line.starts_with("Uid:")) continue;
+    std::istringstream fields(line.substr(4));
+    found = static_cast<bool>(fields >> ids.uids[0] >> ids.uids[1] >> ids.uids[2] >> ids.uids[3]);
+    break;
+  }
+  if (!found) return std::nullopt;
+  std::ifstream stat(base + "/stat");
+  std::string text;
+  if (!std::getline(stat, text)) return std::nullopt;
+  const auto close = text.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream fields(text.substr(close + 1));
+  std::string field;
+  // After "PID (COMM)", the start time is the 20th field.
+  for (int n = 0; n < 19 && fields >> field; ++n) {
+  }
+  if (!(fields >> ids.started)) return std::nullopt;
+  return ids;
+}
+
 }  // namespace
+
+RunIdentity RunIdentity::now(const std::set<uid_t>& extra) {
+  RunIdentity who;
+  who.uids = extra;
+  who.uids.insert(::geteuid());
+  who.uids.insert(::getuid());
+  who.any_user = ::geteuid() == 0;
+  timespec since_boot{};
+  ::clock_gettime(CLOCK_BOOTTIME, &since_boot);
+  const auto ticks = static_cast<unsigned long long>(::sysconf(_SC_CLK_TCK));
+  who.started = static_cast<unsigned long long>(since_boot.tv_sec) * ticks +
+                static_cast<unsigned long long>(since_boot.tv_nsec) * ticks / 1'000'000'000ULL;
+  return who;
+}
+
+bool RunIdentity::admits(pid_t pid) const {
+  const auto ids = process_ids(pid);
+  if (!ids || ids->started < started) return false;
+  for (uid_t uid : ids->uids)
+    if (uid != ids->uids[0]) return false;
+  return any_user || uids.count(ids->uids[0]) > 0;
+}
 
 std::string new_run_id() {
   unsigned char bytes[16];
@@ -81,7 +140,7 @@ bool environ_has_mark(std::string_view environ, std::string_view run_id) {
   return false;
 }
 
-bool marked_process_in_group(std::string_view run_id, pid_t id) {
+bool marked_process_in_group(std::string_view run_id, const RunIdentity& who, pid_t id) {
   DIR* proc = ::opendir("/proc");
   if (!proc) return false;
   bool found = false;
@@ -91,7 +150,7 @@ bool marked_process_in_group(std::string_view run_id, pid_t id) {
     if (*end != '\0' || number <= 1) continue;
     const pid_t pid = static_cast<pid_t>(number);
     if ((::getpgid(pid) == id || ::getsid(pid) == id) &&
-        environ_has_mark(read_environ(pid), run_id)) {
+        environ_has_mark(read_environ(pid), run_id) && who.admits(pid)) {
       found = true;
       break;
     }
@@ -100,7 +159,8 @@ bool marked_process_in_group(std::string_view run_id, pid_t id) {
   return found;
 }
 
-std::size_t kill_marked_processes(std::string_view run_id, std::set<pid_t>& killed) {
+std::size_t kill_marked_processes(std::string_view run_id, const RunIdentity& who,
+                                  std::set<pid_t>& killed) {
   DIR* proc = ::opendir("/proc");
   if (!proc) return 0;
   const pid_t self = ::getpid();
@@ -116,7 +176,7 @@ std::size_t kill_marked_processes(std::string_view run_id, std::set<pid_t>& kill
     // signal fails instead of reaching the wrong process.
     const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
     if (pidfd < 0) continue;
-    if (environ_has_mark(read_environ(pid), run_id) &&
+    if (environ_has_mark(read_environ(pid), run_id) && who.admits(pid) &&
         ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0) == 0) {
       killed.insert(pid);
       ++added;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <cstddef>
 #include <optional>
@@ -35,18 +36,40 @@ void mark_environment(config::EnvList& environment, std::string_view run_id);
 /// /proc/PID/environ holds it) carries the mark of run `run_id`.
 bool environ_has_mark(std::string_view environ, std::string_view run_id);
 
-/// Whether a live process that carries the mark of run `run_id` is in
-/// process group or session `id` (one pass over /proc). While it lives, the
-/// number `id` cannot be reused.
-bool marked_process_in_group(std::string_view run_id, pid_t id);
+/// Who may be a process of a run, beyond carrying its mark (a process's
+/// environment is its own memory: anyone can write a mark into theirs): it
+/// started no earlier than the run, and its real, effective, saved and file
+/// system user ids are one and the same, an id the run uses (summon's, or a
+/// service's `user:`) or, when summon is root, any (a server may drop root
+/// to a user of its own, as mariadbd --user=mysql does). A set-user-ID
+/// program someone started with a forged mark has mixed ids and is never
+/// admitted; a process whose ids are all one user's is one that user could
+/// signal anyway.
+struct RunIdentity {
+  std::set<uid_t> uids;
+  bool any_user = false;           // summon is root: services may become anyone
+  unsigned long long started = 0;  // /proc's start time units (clock ticks since boot)
+
+  /// Now, with summon's own user id and `extra` ones.
+  static RunIdentity now(const std::set<uid_t>& extra);
+  /// Whether process `pid` (its /proc entry) may be a process of the run.
+  bool admits(pid_t pid) const;
+};
+
+/// Whether a live process that carries the mark of run `run_id`, and that
+/// `who` admits, is in process group or session `id` (one pass over /proc).
+/// While it lives, the number `id` cannot be reused.
+bool marked_process_in_group(std::string_view run_id, const RunIdentity& who, pid_t id);
 
 /// One pass over /proc: SIGKILLs every process but this one, and but those
-/// in `killed`, whose environment carries the mark of run `run_id`, each
+/// in `killed`, whose environment carries the mark of run `run_id` and that
+/// `who` admits, each
 /// through a pidfd opened before its environment was read, so that the
 /// signal can only reach the process that was checked; adds them to
 /// `killed` and returns how many it added. Repeat until it returns 0 to
 /// catch what forked during a pass. Processes whose environment cannot be
 /// read (another user's, to a summon that is not root) are passed over.
-std::size_t kill_marked_processes(std::string_view run_id, std::set<pid_t>& killed);
+std::size_t kill_marked_processes(std::string_view run_id, const RunIdentity& who,
+                                  std::set<pid_t>& killed);
 
 }  // namespace summon::runtime

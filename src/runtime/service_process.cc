@@ -279,7 +279,7 @@ void ServiceProcess::stop(int signal) {
   // with it when no member is left: signal it only while it is provably
   // still this service's.
   const bool group_signalled =
-      !exited_ || (!cgroup_ && group_still_ours(runner_.reaper_, *pid_, runner_.settings_.run_id));
+      !exited_ || (!cgroup_ && group_still_ours(runner_.reaper_, *pid_, runner_.settings_.run_id, runner_.settings_.identity));
   if (group_signalled) ::kill(-*pid_, signal);
   if (!cgroup_)
     signal_escaped(signal);
@@ -315,10 +315,10 @@ bool ServiceProcess::anything_left() const {
   if (cgroup_) return cgroup_->populated();
   // Before the main process is reaped its pid holds the group's number;
   // after, only a process of summon's can prove the number is still ours.
-  if (pid_ && (exited_ ? group_still_ours(runner_.reaper_, *pid_, runner_.settings_.run_id) : group_alive(*pid_)))
+  if (pid_ && (exited_ ? group_still_ours(runner_.reaper_, *pid_, runner_.settings_.run_id, runner_.settings_.identity) : group_alive(*pid_)))
     return true;
   for (pid_t pid : escaped_)
-    if (group_still_ours(runner_.reaper_, pid, runner_.settings_.run_id)) return true;
+    if (group_still_ours(runner_.reaper_, pid, runner_.settings_.run_id, runner_.settings_.identity)) return true;
   const auto adopted = adopted_children(runner_.reaper_);
   for (pid_t pid : escaped_)
     if (std::find(adopted.begin(), adopted.end(), pid) != adopted.end()) return true;

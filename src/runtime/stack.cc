@@ -1,10 +1,12 @@
 // Stack: the loop that runs `up` and `run`, and what ends it.
 #include "runtime/stack.hpp"
 
+#include <pwd.h>
 #include <signal.h>
 #include <sys/wait.h>
 
 #include <set>
+#include <vector>
 
 #include <boost/asio/post.hpp>
 
@@ -18,6 +20,21 @@ namespace {
 
 // `summon run` gives its command this long after SIGTERM (SPEC 3.2).
 constexpr auto command_stop_timeout = std::chrono::seconds(10);
+
+// summon's own user ids and those of the services' `user:`.
+RunIdentity run_identity(const config::ProjectSpec& project) {
+  std::set<uid_t> uids;
+  for (const auto& service : project.services) {
+    if (!service.user) continue;
+    std::vector<char> buffer(16 * 1024);
+    passwd entry{};
+    passwd* found = nullptr;
+    if (::getpwnam_r(service.user->c_str(), &entry, buffer.data(), buffer.size(), &found) == 0 &&
+        found)
+      uids.insert(found->pw_uid);
+  }
+  return RunIdentity::now(uids);
+}
 
 int command_exit_code(int wait_status) {
   if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
@@ -33,7 +50,8 @@ Stack::Stack(const config::ProjectSpec& project, const graph::DependencyGraph& g
       options_(std::move(options)),
       observer_(observer),
       run_id_(new_run_id()),
-      guardian_(run_id_),
+      identity_(run_identity(project)),
+      guardian_(run_id_, identity_),
       reaper_(io_, options_.embedded ? Reaping::own_children : Reaping::every_child),
       clock_(io_),
       guardian_watch_(io_),
@@ -50,6 +68,7 @@ Stack::Stack(const config::ProjectSpec& project, const graph::DependencyGraph& g
   settings.ports = options_.ports;
   settings.base_environment = config::process_environment();
   settings.run_id = run_id_;
+  settings.identity = identity_;
   settings.log_folder = options_.log_folder;
   settings.cgroups = &cgroups_;
   if (cgroups_.enabled()) guardian_.track_cgroup(cgroups_.path());
@@ -71,7 +90,7 @@ Stack::~Stack() {
   // And whatever else carries the run's mark: inside a host program nothing
   // comes back to summon, and a service's group may have outlived its leader.
   std::set<pid_t> killed;
-  while (kill_marked_processes(run_id_, killed) > 0) {
+  while (kill_marked_processes(run_id_, identity_, killed) > 0) {
   }
   // The guardian's socket is its own to close (in ~Guardian).
   if (guardian_watch_.is_open()) guardian_watch_.release();

@@ -105,6 +105,7 @@ class Stack : private engine::Observer {
   StackOptions options_;
   StackObserver& observer_;
   std::string run_id_;  // the mark of every process of this run
+  RunIdentity identity_;  // who else a process of this run must be
 
   Guardian guardian_;   // first: forked before the loop and its descriptors exist
   CgroupTree cgroups_;  // emptied and removed after everything else has ended

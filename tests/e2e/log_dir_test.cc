@@ -167,6 +167,41 @@ TEST_CASE("a log folder another user can write, owns, or reaches by a link is re
   CHECK(fs::is_empty(logs));
 }
 
+// Another user's link or folder on the way would let them choose where a
+// root summon makes folders and writes files.
+TEST_CASE("a log folder behind another user's link or folder is refused, and nothing is made") {
+  if (!is_root()) return;  // another user's files need root to make
+  Sandbox sandbox;
+  const auto shared = sandbox.path("shared");
+  fs::create_directory(shared);
+  fs::permissions(shared, fs::perms::all | fs::perms::sticky_bit);
+  fs::permissions(sandbox.dir(), fs::perms::others_exec, fs::perm_options::add);
+  const auto victim = sandbox.path("victim");
+  fs::create_directory(victim);
+  std::string given, reason;
+  SUBCASE("a link of nobody's on the way") {
+    auto ln = run_program("/usr/bin/setpriv", {"--reuid=nobody", "--regid=nogroup",
+                                               "--clear-groups", "ln", "-s", victim,
+                                               shared + "/proj"});
+    INFO(describe(ln));
+    REQUIRE(ln.exit_code == 0);
+    given = shared + "/proj/logs";
+    reason = "lies behind " + shared + "/proj, a symbolic link owned by nobody";
+  }
+  SUBCASE("a folder of nobody's on the way") {
+    const auto theirs = shared + "/proj";
+    fs::create_directory(theirs);
+    REQUIRE(::chown(theirs.c_str(), nobody().pw_uid, nobody().pw_gid) == 0);
+    given = theirs + "/logs";
+    reason = "lies in " + theirs + ", which is owned by nobody";
+  }
+  auto run = run_logs(sandbox, "must not run\n", given);
+  INFO(describe(run));
+  CHECK(run.exit_code == 2);
+  CHECK(run.err.find("summon: error: --log-dir " + given + ": " + reason) != std::string::npos);
+  CHECK(fs::is_empty(victim));
+}
+
 TEST_CASE("a log file of another user is not written, and that is said once") {
   if (!is_root()) return;  // only root gives a file away
   Sandbox sandbox;

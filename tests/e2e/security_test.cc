@@ -119,6 +119,27 @@ TEST_CASE("after summon's SIGKILL, a process that took a finished service's pid 
   CHECK(trial.out == "survived\n");
 }
 
+// A process's environment is its own memory: anyone who learns a run's id can
+// write it into theirs. The guardian must still not kill for them what they
+// could not kill themselves (a set-user-ID program they started).
+TEST_CASE("after summon's SIGKILL, another user's set-user-ID program with a forged mark lives on") {
+  if (::geteuid() != 0) {
+    MESSAGE("not root: no other user to be here; case not covered");
+    return;
+  }
+  Sandbox sandbox;
+  std::filesystem::permissions(sandbox.dir(), std::filesystem::perms::others_exec,
+                               std::filesystem::perm_options::add);
+  const auto trial = run_program(
+      "/bin/bash",
+      {tests_dir("e2e/scripts/forged_mark.sh"), summon_bin(), runtime_fixture("simple.yaml"),
+       sandbox.record_path(), sandbox.path("out")},
+      sandbox.options());
+  INFO(describe(trial));
+  CHECK(trial.exit_code == 0);
+  CHECK(trial.out == "survived\n");
+}
+
 TEST_CASE("a service run as another user gets that user's HOME, USER, LOGNAME and SHELL") {
   if (::geteuid() != 0) {
     MESSAGE("not root: `user:` needs root; case not covered");

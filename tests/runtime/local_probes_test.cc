@@ -285,7 +285,8 @@ TEST_CASE("a notify probe shows STATUS lines and is ready on READY=1") {
   request.environment = {{"PATH", "/bin"}, {"NOTIFY_SOCKET", "/elsewhere"}};
   REQUIRE_FALSE(probe->prepare(request));
   const std::string socket = environment_value(request, "NOTIFY_SOCKET");
-  CHECK(socket == "@summon/" + h.context.run_id + "/web");
+  CHECK(socket.starts_with("@summon/"));
+  CHECK(socket.ends_with("/web"));
   CHECK(environment_value(request, "PATH") == "/bin");
   probe->start();
   CHECK(probe->last_result() == "notify: no READY=1 yet");
@@ -302,13 +303,9 @@ TEST_CASE("a notify probe shows STATUS lines and is ready on READY=1") {
   CHECK(h.statuses == std::vector<std::string>{"Starting up", "Serving"});
   CHECK(h.failures.empty());
 
-  // The name is free again: nothing is left behind, there is no file.
+  // Nothing is left behind: there is no file.
   probe.reset();
-  Harness again;
-  again.context.run_id = h.context.run_id;
-  auto second = make_notify_probe({}, again.target, again.context, again.events());
-  SpawnRequest request2;
-  CHECK_FALSE(second->prepare(request2));
+  CHECK_FALSE(std::filesystem::exists(socket));
 }
 
 TEST_CASE("an empty STATUS= shows nothing; STOPPING=1 shows as stopping") {
@@ -344,15 +341,14 @@ TEST_CASE("a notify message from a process that is not the service's is ignored,
                            " (uid " + std::to_string(::getuid()) + "): not a process of web");
 }
 
-TEST_CASE("a notify probe whose name is taken cannot start") {
+TEST_CASE("each notify probe has a name of its own, that says nothing of the run") {
   Harness h;
   auto first = make_notify_probe({}, h.target, h.context, h.events());
-  SpawnRequest request;
-  REQUIRE_FALSE(first->prepare(request));
   auto second = make_notify_probe({}, h.target, h.context, h.events());
-  const auto problem = second->prepare(request);
-  REQUIRE(problem);
-  CHECK(problem->find("cannot bind notify socket @summon/") != std::string::npos);
+  SpawnRequest one, two;
+  REQUIRE_FALSE(first->prepare(one));
+  REQUIRE_FALSE(second->prepare(two));
+  CHECK(environment_value(one, "NOTIFY_SOCKET") != environment_value(two, "NOTIFY_SOCKET"));
 }
 
 // ---- fd

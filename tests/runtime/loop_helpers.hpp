@@ -47,7 +47,7 @@ struct TempDir {
 // The loop and what a probe needs around it. Declared before any probe, so
 // that it outlives them.
 struct TestLoop {
-  TestLoop() : context{io, reaper, "testrun" + std::to_string(::getpid()), {}} {
+  TestLoop() : context{io, reaper, {}} {
     // The test program plays the service: its own datagrams count.
     target.owns = [](pid_t pid) { return pid == ::getpid(); };
   }

@@ -71,17 +71,18 @@ TEST_CASE("a mark is found as a whole id in SUMMON_RUN, and nowhere else") {
 
 TEST_CASE("only processes that carry the run's mark are killed") {
   const std::string id = new_run_id();
+  const RunIdentity who = RunIdentity::now({});
   const pid_t marked = start_sleep("SUMMON_RUN=outer," + id);
   const pid_t other = start_sleep("SUMMON_RUN=" + new_run_id());
   const pid_t unmarked = start_sleep("PATH=/bin");
   for (pid_t pid : {marked, other, unmarked}) wait_for_exec(pid);
 
   std::set<pid_t> killed;
-  CHECK(kill_marked_processes(id, killed) == 1);
+  CHECK(kill_marked_processes(id, who, killed) == 1);
   CHECK(killed == std::set<pid_t>{marked});
   CHECK(end_signal(marked) == SIGKILL);
   // Once killed, a process is not counted again.
-  CHECK(kill_marked_processes(id, killed) == 0);
+  CHECK(kill_marked_processes(id, who, killed) == 0);
 
   CHECK(::kill(other, 0) == 0);
   CHECK(::kill(unmarked, 0) == 0);
@@ -89,4 +90,34 @@ TEST_CASE("only processes that carry the run's mark are killed") {
     ::kill(pid, SIGKILL);
     end_signal(pid);
   }
+}
+
+// Anyone can write a mark into their own environment: a marked process that
+// started before the run, or runs as a user the run does not use, is not the
+// run's.
+TEST_CASE("a marked process older than the run, or of another user, is not killed") {
+  const std::string id = new_run_id();
+  const pid_t early = start_sleep("SUMMON_RUN=" + id);
+  wait_for_exec(early);
+  // Until the clock of /proc's start times has moved past the early process's.
+  RunIdentity later = RunIdentity::now({});
+  while (later.admits(early)) {
+    ::sched_yield();
+    later = RunIdentity::now({});
+  }
+  std::set<pid_t> killed;
+  CHECK(kill_marked_processes(id, later, killed) == 0);
+
+  RunIdentity other_user = RunIdentity::now({});
+  other_user.started = 0;
+  other_user.uids = {static_cast<uid_t>(::geteuid() + 12345)};
+  other_user.any_user = false;
+  CHECK(kill_marked_processes(id, other_user, killed) == 0);
+  CHECK(::kill(early, 0) == 0);
+
+  // The same process, admitted, is killed.
+  RunIdentity everyone = other_user;
+  everyone.uids = {::geteuid()};
+  CHECK(kill_marked_processes(id, everyone, killed) == 1);
+  CHECK(end_signal(early) == SIGKILL);
 }
