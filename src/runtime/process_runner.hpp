@@ -19,9 +19,9 @@
 #include "runtime/child_reaper.hpp"
 #include "runtime/cgroups.hpp"
 #include "runtime/log_file.hpp"
-#include "runtime/run_mark.hpp"
 #include "runtime/output_listener.hpp"
 #include "runtime/probe.hpp"
+#include "runtime/run_mark.hpp"
 
 namespace summon::runtime {
 
