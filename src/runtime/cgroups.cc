@@ -14,21 +14,11 @@
 #include <sstream>
 #include <vector>
 
+#include "runtime/proc_entry.hpp"
+
 namespace summon::runtime {
 
 namespace {
-
-std::string read_small_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return {};
-  std::string text;
-  char buffer[4096];
-  ssize_t got;
-  while ((got = ::read(fd, buffer, sizeof buffer)) > 0)
-    text.append(buffer, static_cast<std::size_t>(got));
-  ::close(fd);
-  return text;
-}
 
 bool write_file(const std::string& path, const char* text) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
@@ -108,7 +98,7 @@ void wait_until_empty(const std::string& path, int timeout_ms) {
 }  // namespace
 
 void Cgroup::signal_members(int signal, pid_t signalled_group) const {
-  std::istringstream members(read_small_file(path_ + "/cgroup.procs"));
+  std::istringstream members(read_whole_file(path_ + "/cgroup.procs"));
   pid_t pid;
   while (members >> pid)
     if (::getpgid(pid) != signalled_group) ::kill(pid, signal);
@@ -119,7 +109,7 @@ void Cgroup::kill() const {
 }
 
 bool Cgroup::contains(pid_t pid) const {
-  std::istringstream members(read_small_file(path_ + "/cgroup.procs"));
+  std::istringstream members(read_whole_file(path_ + "/cgroup.procs"));
   pid_t member;
   while (members >> member)
     if (member == pid) return true;
@@ -127,7 +117,7 @@ bool Cgroup::contains(pid_t pid) const {
 }
 
 bool Cgroup::populated() const {
-  return events_say_populated(read_small_file(path_ + "/cgroup.events"));
+  return events_say_populated(read_whole_file(path_ + "/cgroup.events"));
 }
 
 void Cgroup::remove() const { ::rmdir(path_.c_str()); }

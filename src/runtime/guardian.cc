@@ -6,12 +6,10 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -22,28 +20,12 @@ namespace summon::runtime {
 
 namespace {
 
-// Passes over /proc after summon's death: each catches what the ones before
-// it missed while they ran (a process forking as it was found). A process in
-// the middle of an exec has no environment to read for a moment, so the
-// scan ends only after two passes in a row found nothing, a few
-// milliseconds apart.
-constexpr int most_passes = 200;
-constexpr int quiet_passes = 2;
-constexpr timespec between_passes{0, 5'000'000};
-
+// Two quiet passes: a process caught in the middle of an exec has no
+// environment to read for a moment.
 void kill_the_run(const std::string& run_id, const RunIdentity& who,
                   const std::vector<std::string>& cgroups) {
   for (const auto& path : cgroups) kill_and_remove(path);
-  std::set<pid_t> killed;
-  int quiet = 0;
-  for (int pass = 0; pass < most_passes && quiet < quiet_passes; ++pass) {
-    if (kill_marked_processes(run_id, who, killed) > 0) {
-      quiet = 0;
-      continue;
-    }
-    ++quiet;
-    ::nanosleep(&between_passes, nullptr);
-  }
+  kill_marked_until_none(run_id, who, 2);
 }
 
 // The guardian's whole life, in a fork of summon without exec: no Asio, no

@@ -130,8 +130,8 @@ void receive(const std::shared_ptr<Shared>& shared) {
           if (!shared->ready) shared->events.failed(fmt::format("notify: {}", error.message()));
           return;
         }
-        Sender sender;
         while (!shared->stopped) {
+          Sender sender;  // each datagram's own: none carried over from the one before
           const auto size = receive_one(*shared, sender);
           if (!size) break;
           if (!shared->owns || !shared->owns(sender.pid)) {

@@ -107,6 +107,10 @@ std::string command_name(long pid) {
 
 }  // namespace
 
+bool is_loopback_host(const std::string& host) {
+  return host == "localhost" || host == "127.0.0.1" || host == "::1" || host.empty();
+}
+
 bool port_accepts(const std::string& host, int port) {
   const auto number = static_cast<unsigned short>(port);
   std::vector<tcp::endpoint> endpoints;

@@ -8,6 +8,10 @@
 
 namespace summon::runtime {
 
+/// Whether `host` names this machine's loopback ("localhost", "127.0.0.1",
+/// "::1", or empty: a probe's default), where listeners can be looked at.
+bool is_loopback_host(const std::string& host);
+
 /// Whether something accepts TCP connections on `port` of `host` right now
 /// ("localhost": 127.0.0.1 or ::1). A blocking connect on loopback: fast.
 bool port_accepts(const std::string& host, int port);

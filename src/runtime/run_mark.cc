@@ -1,7 +1,5 @@
 #include "runtime/run_mark.hpp"
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
@@ -10,26 +8,14 @@
 #include <cerrno>
 #include <cstdlib>
 #include <ctime>
-#include <fstream>
 #include <sstream>
 #include <string>
+
+#include "runtime/proc_entry.hpp"
 
 namespace summon::runtime {
 
 namespace {
-
-std::string read_environ(pid_t pid) {
-  const std::string path = "/proc/" + std::to_string(pid) + "/environ";
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return {};
-  std::string text;
-  char buffer[8192];
-  ssize_t got;
-  while ((got = ::read(fd, buffer, sizeof buffer)) > 0)
-    text.append(buffer, static_cast<std::size_t>(got));
-  ::close(fd);
-  return text;
-}
 
 bool has_token(std::string_view list, std::string_view token) {
   while (!list.empty()) {
@@ -49,28 +35,17 @@ struct ProcessIds {
 
 std::optional<ProcessIds> process_ids(pid_t pid) {
   ProcessIds ids{};
-  const std::string base = "/proc/" + std::to_string(pid);
-  std::ifstream status(base + "/status");
-  std::string line;
+  std::istringstream status(read_proc_file(pid, "status"));
   bool found = false;
-  while (std::getline(status, line)) {
+  for (std::string line; std::getline(status, line);) {
     if (!line.starts_with("Uid:")) continue;
     std::istringstream fields(line.substr(4));
     found = static_cast<bool>(fields >> ids.uids[0] >> ids.uids[1] >> ids.uids[2] >> ids.uids[3]);
     break;
   }
-  if (!found) return std::nullopt;
-  std::ifstream stat(base + "/stat");
-  std::string text;
-  if (!std::getline(stat, text)) return std::nullopt;
-  const auto close = text.rfind(')');
-  if (close == std::string::npos) return std::nullopt;
-  std::istringstream fields(text.substr(close + 1));
-  std::string field;
-  // After "PID (COMM)", the start time is the 20th field.
-  for (int n = 0; n < 19 && fields >> field; ++n) {
-  }
-  if (!(fields >> ids.started)) return std::nullopt;
+  const auto stat = stat_fields(pid);
+  if (!found || stat.size() <= 19) return std::nullopt;
+  ids.started = std::strtoull(stat[19].c_str(), nullptr, 10);
   return ids;
 }
 
@@ -141,50 +116,46 @@ bool environ_has_mark(std::string_view environ, std::string_view run_id) {
 }
 
 bool marked_process_in_group(std::string_view run_id, const RunIdentity& who, pid_t id) {
-  DIR* proc = ::opendir("/proc");
-  if (!proc) return false;
-  bool found = false;
-  while (const dirent* entry = ::readdir(proc)) {
-    char* end = nullptr;
-    const long number = std::strtol(entry->d_name, &end, 10);
-    if (*end != '\0' || number <= 1) continue;
-    const pid_t pid = static_cast<pid_t>(number);
-    if ((::getpgid(pid) == id || ::getsid(pid) == id) &&
-        environ_has_mark(read_environ(pid), run_id) && who.admits(pid)) {
-      found = true;
-      break;
-    }
+  for (pid_t pid : all_processes()) {
+    if (pid <= 1 || (::getpgid(pid) != id && ::getsid(pid) != id)) continue;
+    if (environ_has_mark(read_proc_file(pid, "environ"), run_id) && who.admits(pid)) return true;
   }
-  ::closedir(proc);
-  return found;
+  return false;
 }
 
 std::size_t kill_marked_processes(std::string_view run_id, const RunIdentity& who,
                                   std::set<pid_t>& killed) {
-  DIR* proc = ::opendir("/proc");
-  if (!proc) return 0;
   const pid_t self = ::getpid();
   std::size_t added = 0;
-  while (const dirent* entry = ::readdir(proc)) {
-    char* end = nullptr;
-    const long number = std::strtol(entry->d_name, &end, 10);
-    if (*end != '\0' || number <= 1 || number == self) continue;
-    const pid_t pid = static_cast<pid_t>(number);
-    if (killed.count(pid)) continue;
+  for (pid_t pid : all_processes()) {
+    if (pid <= 1 || pid == self || killed.count(pid)) continue;
     // The pidfd first: if the environment read next is of a process that
     // took over a reused pid, the pidfd refers to the one before, and the
     // signal fails instead of reaching the wrong process.
     const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
     if (pidfd < 0) continue;
-    if (environ_has_mark(read_environ(pid), run_id) && who.admits(pid) &&
+    if (environ_has_mark(read_proc_file(pid, "environ"), run_id) && who.admits(pid) &&
         ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0) == 0) {
       killed.insert(pid);
       ++added;
     }
     ::close(pidfd);
   }
-  ::closedir(proc);
   return added;
+}
+
+void kill_marked_until_none(std::string_view run_id, const RunIdentity& who, int quiet_passes) {
+  constexpr int most_passes = 200;
+  constexpr timespec between_quiet_passes{0, 5'000'000};
+  std::set<pid_t> killed;
+  int quiet = 0;
+  for (int pass = 0; pass < most_passes && quiet < quiet_passes; ++pass) {
+    if (kill_marked_processes(run_id, who, killed) > 0) {
+      quiet = 0;
+    } else if (++quiet < quiet_passes) {
+      ::nanosleep(&between_quiet_passes, nullptr);
+    }
+  }
 }
 
 }  // namespace summon::runtime

@@ -72,4 +72,10 @@ bool marked_process_in_group(std::string_view run_id, const RunIdentity& who, pi
 std::size_t kill_marked_processes(std::string_view run_id, const RunIdentity& who,
                                   std::set<pid_t>& killed);
 
+/// Passes of kill_marked_processes() until `quiet_passes` in a row find
+/// nothing (a few milliseconds apart when more than one: a process in the
+/// middle of an exec has no environment to read for a moment), 200 passes
+/// at the most.
+void kill_marked_until_none(std::string_view run_id, const RunIdentity& who, int quiet_passes);
+
 }  // namespace summon::runtime

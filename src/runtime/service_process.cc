@@ -35,10 +35,6 @@ bool group_alive(pid_t pgid) {
   return ::kill(-pgid, 0) == 0 || errno == EPERM;
 }
 
-bool is_loopback(const std::string& host) {
-  return host == "localhost" || host == "127.0.0.1" || host == "::1" || host.empty();
-}
-
 void collect_tcp(const config::Probe& probe, std::vector<const config::TcpProbe*>& out) {
   if (const auto* tcp = std::get_if<config::TcpProbe>(&probe.kind)) out.push_back(tcp);
   if (const auto* all = std::get_if<config::AllProbe>(&probe.kind))
@@ -85,7 +81,7 @@ std::optional<std::string> ServiceProcess::port_taken() const {
   std::vector<const config::TcpProbe*> probes;
   collect_tcp(*spec_.ready, probes);
   for (const auto* tcp : probes)
-    if (is_loopback(tcp->host) && port_accepts(tcp->host, tcp->port.number))
+    if (is_loopback_host(tcp->host) && port_accepts(tcp->host, tcp->port.number))
       return port_in_use_message(tcp->port.number);
   return std::nullopt;
 }
@@ -182,8 +178,9 @@ void ServiceProcess::exec_known(int error) {
     ::close(err_fd_);
     out_fd_ = err_fd_ = -1;
     probe_.reset();
-    report([i, why = engine::cannot_start(exec_error_text(spec_.command.argv.front(), error, spec_.cwd))](
-               engine::Engine& engine) { engine.on_start_failed(i, why); });
+    const std::string why =
+        engine::cannot_start(exec_error_text(spec_.command.argv.front(), error, spec_.cwd));
+    report([i, why](engine::Engine& engine) { engine.on_start_failed(i, why); });
     return;
   }
   start_output();
@@ -278,8 +275,7 @@ void ServiceProcess::stop(int signal) {
   // Once the main process is reaped its pid is free, and the group's number
   // with it when no member is left: signal it only while it is provably
   // still this service's.
-  const bool group_signalled =
-      !exited_ || (!cgroup_ && group_still_ours(runner_.reaper_, *pid_, runner_.settings_.run_id, runner_.settings_.identity));
+  const bool group_signalled = !exited_ || (!cgroup_ && still_ours(*pid_));
   if (group_signalled) ::kill(-*pid_, signal);
   if (!cgroup_)
     signal_escaped(signal);
@@ -315,14 +311,18 @@ bool ServiceProcess::anything_left() const {
   if (cgroup_) return cgroup_->populated();
   // Before the main process is reaped its pid holds the group's number;
   // after, only a process of summon's can prove the number is still ours.
-  if (pid_ && (exited_ ? group_still_ours(runner_.reaper_, *pid_, runner_.settings_.run_id, runner_.settings_.identity) : group_alive(*pid_)))
-    return true;
+  if (pid_ && (exited_ ? still_ours(*pid_) : group_alive(*pid_))) return true;
   for (pid_t pid : escaped_)
-    if (group_still_ours(runner_.reaper_, pid, runner_.settings_.run_id, runner_.settings_.identity)) return true;
+    if (still_ours(pid)) return true;
   const auto adopted = adopted_children(runner_.reaper_);
   for (pid_t pid : escaped_)
     if (std::find(adopted.begin(), adopted.end(), pid) != adopted.end()) return true;
   return false;
+}
+
+bool ServiceProcess::still_ours(pid_t group) const {
+  return group_still_ours(runner_.reaper_, group, runner_.settings_.run_id,
+                          runner_.settings_.identity);
 }
 
 void ServiceProcess::check_group() {

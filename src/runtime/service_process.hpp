@@ -53,6 +53,9 @@ class ServiceProcess {
   void wait_for_empty_group();
   void signal_escaped(int signal);
   bool anything_left() const;
+  /// Whether process group or session `group` of this service, its leader
+  /// reaped, is provably still this run's (group_still_ours).
+  bool still_ours(pid_t group) const;
 
   ProcessRunner& runner_;
   graph::ServiceIndex index_;

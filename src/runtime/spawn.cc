@@ -5,7 +5,6 @@
 #include <grp.h>
 #include <linux/close_range.h>
 #include <linux/sched.h>
-#include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -23,6 +22,7 @@
 #include <fmt/format.h>
 
 #include "runtime/descriptor_limit.hpp"
+#include "runtime/user_entry.hpp"
 
 namespace summon::runtime {
 
@@ -42,13 +42,10 @@ std::string error_text(int error) {
 }
 
 std::optional<std::string> lookup_user(const std::string& user, Credentials& out) {
-  struct passwd entry;
-  struct passwd* found = nullptr;
-  std::vector<char> buffer(16384);
-  if (::getpwnam_r(user.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 || !found)
-    return fmt::format("user {}: no such user", user);
-  out.uid = found->pw_uid;
-  out.gid = found->pw_gid;
+  const auto found = find_user(user);
+  if (!found) return fmt::format("user {}: no such user", user);
+  out.uid = found->uid;
+  out.gid = found->gid;
   if (out.uid == ::geteuid()) return std::nullopt;
   if (::geteuid() != 0)
     return fmt::format("user {}: summon must run as root to run a service as another user", user);

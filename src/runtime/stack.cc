@@ -1,18 +1,17 @@
 // Stack: the loop that runs `up` and `run`, and what ends it.
 #include "runtime/stack.hpp"
 
-#include <pwd.h>
 #include <signal.h>
 #include <sys/wait.h>
 
 #include <set>
-#include <vector>
 
 #include <boost/asio/post.hpp>
 
 #include "runtime/adopted.hpp"
 #include "runtime/run_mark.hpp"
 #include "runtime/spawn.hpp"
+#include "runtime/user_entry.hpp"
 
 namespace summon::runtime {
 
@@ -24,15 +23,9 @@ constexpr auto command_stop_timeout = std::chrono::seconds(10);
 // summon's own user ids and those of the services' `user:`.
 RunIdentity run_identity(const config::ProjectSpec& project) {
   std::set<uid_t> uids;
-  for (const auto& service : project.services) {
-    if (!service.user) continue;
-    std::vector<char> buffer(16 * 1024);
-    passwd entry{};
-    passwd* found = nullptr;
-    if (::getpwnam_r(service.user->c_str(), &entry, buffer.data(), buffer.size(), &found) == 0 &&
-        found)
-      uids.insert(found->pw_uid);
-  }
+  for (const auto& service : project.services)
+    if (service.user)
+      if (auto found = find_user(*service.user)) uids.insert(found->uid);
   return RunIdentity::now(uids);
 }
 
@@ -89,9 +82,7 @@ Stack::~Stack() {
     if (pid != guardian_.pid()) ::kill(pid, SIGKILL);
   // And whatever else carries the run's mark: inside a host program nothing
   // comes back to summon, and a service's group may have outlived its leader.
-  std::set<pid_t> killed;
-  while (kill_marked_processes(run_id_, identity_, killed) > 0) {
-  }
+  kill_marked_until_none(run_id_, identity_, 1);
   // The guardian's socket is its own to close (in ~Guardian).
   if (guardian_watch_.is_open()) guardian_watch_.release();
 }

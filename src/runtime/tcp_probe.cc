@@ -56,10 +56,6 @@ void stop(State& state) {
   state.retry.cancel();
 }
 
-bool is_loopback(const std::string& host) {
-  return host == "localhost" || host == "127.0.0.1" || host == "::1";
-}
-
 // A connect proves the service ready only if the service is what accepted
 // it. On loopback the listener can be seen: if processes hold the port and
 // none is the service's, another program has it (which the check before the
@@ -67,7 +63,7 @@ bool is_loopback(const std::string& host) {
 // process of another user, to a summon that is not root), nothing is known
 // and the connect counts.
 std::optional<std::string> someone_else_listens(const State& state) {
-  if (!state.owns || !is_loopback(state.host)) return std::nullopt;
+  if (!state.owns || !is_loopback_host(state.host)) return std::nullopt;
   const auto holders = port_holders(state.port);
   if (holders.empty()) return std::nullopt;
   for (long pid : holders)

@@ -1,25 +1,19 @@
 #include "runtime/user_environment.hpp"
 
-#include <pwd.h>
 #include <unistd.h>
 
-#include <vector>
+#include "runtime/user_entry.hpp"
 
 namespace summon::runtime {
 
 config::EnvList environment_as_user(config::EnvList base, const std::string& user) {
-  struct passwd entry {};
-  struct passwd* found = nullptr;
-  std::vector<char> buffer(16 * 1024);
-  if (::getpwnam_r(user.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 || !found)
-    return base;
-  if (found->pw_uid == ::geteuid()) return base;
-  const std::string shell = found->pw_shell && *found->pw_shell ? found->pw_shell : "/bin/sh";
+  const auto found = find_user(user);
+  if (!found || found->uid == ::geteuid()) return base;
   const config::EnvList identity = {
-      {"HOME", found->pw_dir ? found->pw_dir : "/"},
-      {"USER", found->pw_name},
-      {"LOGNAME", found->pw_name},
-      {"SHELL", shell},
+      {"HOME", found->home},
+      {"USER", found->name},
+      {"LOGNAME", found->name},
+      {"SHELL", found->shell},
   };
   std::erase_if(base, [&](const auto& variable) {
     for (const auto& [key, value] : identity)

@@ -6,18 +6,13 @@
 # not, or why the trial could not be made.
 set -u
 summon=$1 fixture=$2 record=$3 out=$4
+. "$(dirname "$0")/trial_common.sh"
 
-"$summon" up "$fixture" >"$out" 2>&1 &
-summon_pid=$!
-timeout 20 grep -q -m1 'ready: ' <(tail -F "$out" 2>/dev/null) || { echo "not ready"; exit 1; }
+start_summon_up "$summon" "$fixture" "$out"
 service=$(awk '$2 == "start" { print $3; exit }' "$record")
 id=$(tr '\0' '\n' </proc/"$service"/environ | sed -n 's/^SUMMON_RUN=//p')
 [ -n "$id" ] || { echo "no run id"; exit 1; }
-guardian=
-for child in $(cat /proc/"$summon_pid"/task/*/children); do
-  [ "$(readlink /proc/"$child"/exe)" = "$(readlink /proc/"$summon_pid"/exe)" ] && guardian=$child
-done
-[ -n "$guardian" ] || { echo "no guardian"; exit 1; }
+find_guardian
 
 fifo=$(dirname "$out")/passwd.in
 mkfifo "$fifo"
@@ -31,9 +26,7 @@ for _ in $(seq 1000); do
 done
 [ -n "$victim" ] || { echo "no passwd"; exit 1; }
 
-kill -KILL "$summon_pid"
-wait "$summon_pid" 2>/dev/null
-python3 -c 'import os, select, sys; select.select([os.pidfd_open(int(sys.argv[1]))], [], [])' "$guardian" 2>/dev/null
+kill_summon_and_wait_for_guardian
 if kill -0 "$victim" 2>/dev/null; then echo survived; else echo killed; fi
 kill -KILL "$victim" 2>/dev/null
 exit 0

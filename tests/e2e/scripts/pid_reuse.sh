@@ -7,18 +7,13 @@
 # trial could not be made.
 set -u
 summon=$1 fixture=$2 record=$3 out=$4
+. "$(dirname "$0")/trial_common.sh"
 
-"$summon" up "$fixture" >"$out" 2>&1 &
-summon_pid=$!
-# The line comes once web is ready, which waits for the one-shot's completion.
-timeout 20 grep -q -m1 'ready: ' <(tail -F "$out" 2>/dev/null) || { echo "not ready"; exit 1; }
+# Ready once web is, which waits for the one-shot's completion.
+start_summon_up "$summon" "$fixture" "$out"
 oneshot=$(awk '$1 == "oneshot" && $2 == "start" { print $3 }' "$record")
 [ -n "$oneshot" ] || { echo "no one-shot pid"; exit 1; }
-guardian=
-for child in $(cat /proc/"$summon_pid"/task/*/children); do
-  [ "$(readlink /proc/"$child"/exe)" = "$(readlink /proc/"$summon_pid"/exe)" ] && guardian=$child
-done
-[ -n "$guardian" ] || { echo "no guardian"; exit 1; }
+find_guardian
 
 # The unrelated process says when it leads its own group (after setsid),
 # so that the kill below cannot come before it exists as a group.
@@ -30,10 +25,7 @@ unrelated=$!
 read -r _ <"$said"
 [ "$unrelated" = "$oneshot" ] || { echo "pid not reused ($unrelated, not $oneshot)"; kill "$unrelated"; exit 1; }
 
-kill -KILL "$summon_pid"
-wait "$summon_pid" 2>/dev/null
-# Until the guardian has finished (it is this shell's child now).
-python3 -c 'import os, select, sys; select.select([os.pidfd_open(int(sys.argv[1]))], [], [])' "$guardian" 2>/dev/null
+kill_summon_and_wait_for_guardian
 if kill -0 "$unrelated" 2>/dev/null; then echo survived; else echo killed; fi
 kill "$unrelated" 2>/dev/null
 # What the trial started is gone with this namespace's pid 1.
