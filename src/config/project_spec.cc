@@ -22,6 +22,15 @@ std::string condition_name(Condition condition) {
   return "ready";
 }
 
+std::string restart_policy_name(RestartPolicy policy) {
+  switch (policy) {
+    case RestartPolicy::no: return "no";
+    case RestartPolicy::on_failure: return "on-failure";
+    case RestartPolicy::always: return "always";
+  }
+  return "no";
+}
+
 std::string port_variable(const std::string& port_name) {
   std::string out = "SUMMON_PORT_";
   for (char c : port_name)

@@ -100,6 +100,31 @@ std::string condition_name(Condition condition);
 struct Dependency {
   std::string service;
   Condition condition = Condition::ready;
+  /// `{condition: ..., restart: true}`: stopped before this dependency is
+  /// restarted (or once its crash is seen) and started again once the
+  /// condition holds again (SPEC 1.4).
+  bool restart = false;
+  Mark mark;
+};
+
+/// What happens when a service's main process ends on its own (SPEC 1.5).
+enum class RestartPolicy { no, on_failure, always };
+/// "no", "on-failure", "always"
+std::string restart_policy_name(RestartPolicy policy);
+
+/// The delay before each restart in a row: `initial`, doubling up to `max`.
+struct BackoffSpec {
+  Duration initial = std::chrono::milliseconds(100);
+  Duration max = std::chrono::seconds(30);
+};
+
+/// `alive:`: a polled probe (tcp, http, exec or unix) checked from ready on;
+/// `probe.interval` is the time between attempts (default 10s), and
+/// `probe.timeout` limits each attempt (default 5s). After `failures`
+/// failed attempts in a row the service is unhealthy.
+struct AliveSpec {
+  Probe probe;
+  int failures = 3;
   Mark mark;
 };
 
@@ -119,6 +144,13 @@ struct ServiceSpec {
   std::optional<Probe> ready;
   StopSpec stop;
   std::optional<std::string> user;
+
+  // Supervision (SPEC 1.5).
+  RestartPolicy restart = RestartPolicy::no;
+  std::optional<int> max_restarts;  // restarts in a row before giving up; unlimited if unset
+  BackoffSpec backoff;
+  std::optional<AliveSpec> alive;
+  std::optional<Duration> watchdog;  // `watchdog: D`, with a notify probe: WATCHDOG_USEC
 };
 
 struct ProjectSpec {

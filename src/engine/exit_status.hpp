@@ -11,6 +11,9 @@ struct ExitStatus {
   /// The process ended because summon stopped it (its stop signal, or
   /// SIGKILL after the stop timeout): a clean stop, whatever code or signal.
   bool by_stop_signal = false;
+  /// What the service said of its own failure, if anything: for sd_notify's
+  /// `ERRNO=98`, "ERRNO=98: Address already in use". Shown after the exit.
+  std::string note;
 
   /// Exited by itself with code 0.
   bool success() const { return signal == 0 && code == 0; }
