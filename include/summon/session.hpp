@@ -45,8 +45,10 @@ enum class State {
   starting,
   started,
   ready,
+  unhealthy,  // was ready; its `alive` probe or watchdog says it no longer is
   completed,
   stopping,
+  backoff,  // waits out its restart delay
   stopped,
   failed,
   skipped

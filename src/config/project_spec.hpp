@@ -100,11 +100,11 @@ std::string condition_name(Condition condition);
 struct Dependency {
   std::string service;
   Condition condition = Condition::ready;
+  Mark mark;
   /// `{condition: ..., restart: true}`: stopped before this dependency is
   /// restarted (or once its crash is seen) and started again once the
   /// condition holds again (SPEC 1.4).
   bool restart = false;
-  Mark mark;
 };
 
 /// What happens when a service's main process ends on its own (SPEC 1.5).

@@ -6,16 +6,11 @@ namespace summon::engine {
 
 std::string_view phase_name(Phase phase) {
   switch (phase) {
-    case Phase::idle:
-      return "idle";
-    case Phase::bringing_up:
-      return "bringing up";
-    case Phase::up:
-      return "up";
-    case Phase::tearing_down:
-      return "tearing down";
-    case Phase::done:
-      return "done";
+    case Phase::idle: return "idle";
+    case Phase::bringing_up: return "bringing up";
+    case Phase::up: return "up";
+    case Phase::tearing_down: return "tearing down";
+    case Phase::done: return "done";
   }
   return "unknown";
 }
@@ -29,28 +24,25 @@ Engine::Engine(const config::ProjectSpec& project, const graph::DependencyGraph&
       clock_(clock),
       observer_(observer),
       options_(std::move(options)),
-      runs_(graph.size()) {
+      runs_(graph.size()),
+      order_(graph.topological_order()),
+      queued_for_examine_(graph.size(), false) {
   // A service can only start after its dependencies, so they take part too,
   // whatever the caller selected.
   std::erase_if(selected, [&](ServiceIndex i) { return i >= graph.size(); });
   for (ServiceIndex i : graph.closure(selected)) runs_[i].selected = true;
-  for (ServiceIndex i : graph.topological_order())
-    if (runs_[i].selected) order_.push_back(i);
-  not_ready_ = order_.size();
 
-  // Conditions are counted per `depends_on` entry, not per edge: the entry
+  // Requirements are kept per `depends_on` entry, not per edge: the entry
   // carries the condition. Entries the graph left out (unknown names, the
   // service itself) are taken as met rather than waited on forever.
+  // Dependents are listed in dependency order, so those released together
+  // start in that order.
   for (ServiceIndex i : order_) {
-    const auto& entries = project_.services[i].depends_on;
-    ServiceRun& run = runs_[i];
-    run.met.assign(entries.size(), true);
-    for (std::size_t k = 0; k < entries.size(); ++k) {
-      auto target = graph_.index(entries[k].service);
-      if (!target || *target == i || !runs_[*target].selected) continue;
-      run.met[k] = false;
-      ++run.unmet;
-      runs_[*target].waiters.push_back({i, k, entries[k].condition});
+    for (const auto& entry : project_.services[i].depends_on) {
+      auto target = graph_.index(entry.service);
+      if (!target || *target == i) continue;
+      runs_[i].requirements.push_back({*target, entry.condition, entry.restart});
+      runs_[*target].dependents.push_back(i);
     }
   }
 }
@@ -59,13 +51,23 @@ Engine::~Engine() {
   for (ServiceRun& run : runs_) {
     cancel_timer(run.ready_deadline);
     cancel_timer(run.stop_deadline);
+    cancel_timer(run.backoff_timer);
+    cancel_timer(run.steady_timer);
   }
+}
+
+Phase Engine::phase() const {
+  if (done_) return Phase::done;
+  if (shutting_down_) return Phase::tearing_down;
+  if (!bring_up_at_) return Phase::idle;
+  return bring_up_open_ ? Phase::bringing_up : Phase::up;
 }
 
 // Reports may arrive while the engine is inside a runner call (a runner that
 // answers at once) or while it handles another report; queueing them keeps
 // every handler running to its end before the next begins, so no handler
-// sees the engine half-changed.
+// sees the engine half-changed. After each handler, every service it touched
+// is examined, and the run's summary brought up to date.
 void Engine::dispatch(std::function<void()> handle) {
   queued_.push_back(std::move(handle));
   if (dispatching_) return;
@@ -74,6 +76,13 @@ void Engine::dispatch(std::function<void()> handle) {
     auto next = std::move(queued_.front());
     queued_.pop_front();
     next();
+    while (!to_examine_.empty()) {
+      const ServiceIndex i = to_examine_.front();
+      to_examine_.pop_front();
+      queued_for_examine_[i] = false;
+      examine(i);
+    }
+    settle();
   }
   dispatching_ = false;
 }
@@ -92,34 +101,50 @@ bool Engine::change(ServiceIndex i, Event event, Detail detail) {
   report.since_stop = since(run.stop_sent_at);
   report.exit = detail.exit;
   report.because = detail.because;
-  report.killed = *to == State::stopped && run.kill_sent;
+  report.killed = *to == State::stopped && run.state == State::killing;
   report.reason = std::move(detail.reason);
+  report.restart = detail.restart;
   run.state = *to;
+  if (*to == State::stopped) run.stop_sent_at.reset();
+  if (*to != State::ready && *to != State::unhealthy) cancel_timer(run.steady_timer);
   observer_.on_change(report);
 
-  if ((*to == State::ready || *to == State::completed) && !run.reached_ready) {
+  if ((*to == State::ready || *to == State::completed) && bring_up_open_ && run.selected &&
+      !run.reached_ready) {
     run.reached_ready = true;
     --not_ready_;
   }
-  // Every state that can meet a condition may let waiting services start.
-  if (*to == State::started || *to == State::ready || *to == State::completed) {
-    release_waiters(i);
-    check_all_ready();
-  }
+  enqueue_around(i);
   return true;
 }
 
-void Engine::fail(ServiceIndex i, Event event, std::string reason, std::optional<ExitStatus> exit) {
-  cancel_timer(runs_[i].ready_deadline);
-  if (!change(i, event, {exit, std::nullopt, reason})) return;
-  // Once teardown has begun the run's outcome is settled: later trouble is
-  // reported as a state change only.
-  if (phase_ != Phase::bringing_up && phase_ != Phase::up) return;
-  if (!failure_) {
-    failure_ = Failure{i, reason, graph_.name(i) + ": " + reason};
-    observer_.on_failure(*failure_);
+void Engine::enqueue(ServiceIndex i) {
+  if (queued_for_examine_[i]) return;
+  queued_for_examine_[i] = true;
+  to_examine_.push_back(i);
+}
+
+// A change of one service can let a dependent start (or make it go down),
+// and can let a dependency stop that was waiting for it.
+void Engine::enqueue_around(ServiceIndex i) {
+  enqueue(i);
+  for (ServiceIndex j : runs_[i].dependents) enqueue(j);
+  for (const Requirement& r : runs_[i].requirements) enqueue(r.service);
+}
+
+// The run's summary: bring-up ends once every selected service has been
+// ready; teardown ends once nothing is left.
+void Engine::settle() {
+  if (bring_up_open_ && not_ready_ == 0 && !shutting_down_) {
+    bring_up_open_ = false;
+    std::size_t selected = 0;
+    for (const ServiceRun& run : runs_) selected += run.selected ? 1 : 0;
+    observer_.on_all_ready(selected, since(bring_up_at_));
   }
-  begin_teardown(i);
+  if (shutting_down_ && !done_ && holding_ == 0) {
+    done_ = true;
+    observer_.on_done(exit_code(), since(bring_up_at_));
+  }
 }
 
 void Engine::cancel_timer(std::optional<TimerId>& timer) {

@@ -1,24 +1,35 @@
-// The scheduler: starts each service the moment its own conditions hold,
-// skips what a failure leaves behind, and tears down on the reverse edges.
-// It decides; the Runner acts; nothing here touches the OS or blocks.
+// The engine: a reconciler of desired state (s6-supervise's `flagwantup`,
+// s6-rc's examine). Each service has what it should be (`want`) and what it
+// is (`state`); after every event, examine() moves each service concerned a
+// step toward what it should be, and it alone decides to start or stop one.
+// Bring-up is "want up" for the selection, teardown is "want down" for all,
+// a restart policy, `restart`, `stop` and `start` are changes of want; the
+// run's phase is a summary of the services, never a gate.
 //
-// Exit rules (SPEC 2.1, 3.1, 3.2), for a service's main process:
-// - Exit code 0 is never a failure: the service is `completed`, which meets
-//   every condition of its dependents.
-// - A non-zero exit (or death by a signal) before the service was ready is a
-//   failure: "exited with code 1 before it was ready".
-// - A non-zero exit while bringing up, after ready, is a failure too:
-//   "exited with code 1", or "... instead of completing (needed by api)"
-//   when a waiting service needs it `completed`.
-// - Once everything is up: in `up` mode the exit is reported (the service is
-//   `failed`) and the rest keep running, unless abort_on_exit, which makes it
-//   a failure; in `run` mode a non-zero exit is a failure.
-// - An exit while the service is being stopped, or caused by summon's own
-//   stop signal, is a clean stop whatever its code.
-// - During teardown nothing is a failure any more: the first failure stands,
-//   and a shutdown that had none ends with exit code 0.
-// A failure ends bring-up: nothing new starts, every pending service becomes
-// `skipped` naming the failed one, and everything running is torn down.
+// A service starts when it is wanted up and every condition of its
+// `depends_on` holds (and the dependency is itself wanted up). It is stopped
+// when it is wanted down, is being restarted, or a dependency it holds with
+// `restart: true` no longer meets its condition; and only once every
+// dependent that goes down with it has stopped, so teardown runs in reverse
+// order and independent services stop together.
+//
+// Exit rules (SPEC 1.5, 2.1, 3.1, 3.2), for a service's main process:
+// - An exit caused by summon's own stop signal is a clean stop.
+// - Its restart policy decides first: `always` restarts on any exit,
+//   `on-failure` on a non-zero exit or a signal, also before ready; so do a
+//   probe that failed for good, a liveness failure, and (after bring-up) a
+//   readiness deadline. Restarts wait a backoff delay; after `max_restarts`
+//   in a row it has failed ("...; gave up after 5 restarts").
+// - Otherwise exit code 0 is never a failure: the service is `completed`.
+// - A non-zero exit (or death by a signal) before the service was ready, or
+//   during bring-up, fails the run; so does any failure during bring-up.
+// - After bring-up, in `up` mode the service is `failed` and the rest keep
+//   running, unless abort_on_exit; in `run` mode it fails the run, as does
+//   an `unhealthy` service that is not restarted.
+// - Once the run is being torn down, nothing is a failure any more: the first
+//   failure stands, and a shutdown that had none ends with exit code 0.
+// A failure of the run wants everything down: nothing new starts, every
+// pending service becomes `skipped` naming the failed one.
 #pragma once
 
 #include <cstddef>
@@ -44,9 +55,9 @@ namespace summon::engine {
 /// `up` keeps services running after one exits; `run` fails on a non-zero exit.
 enum class Mode { up, run };
 
-/// idle until bring_up(); bringing_up until every selected service is ready
-/// or completed; up until shut_down() or a failure; tearing_down until
-/// nothing summon started is left; then done.
+/// A summary of the services: idle until bring_up(); bringing_up until every
+/// selected service has been ready or completed; up; tearing_down once
+/// everything is wanted down and something is left; then done.
 enum class Phase { idle, bringing_up, up, tearing_down, done };
 std::string_view phase_name(Phase phase);
 
@@ -56,7 +67,7 @@ struct EngineOptions {
   bool abort_on_exit = false;  // `up --abort-on-exit`
 };
 
-class Engine {
+class Engine final : public RunnerEvents {
  public:
   /// Runs the services in `selected` and everything they depend on. The
   /// project, graph, runner, clock and observer must outlive the engine.
@@ -64,45 +75,54 @@ class Engine {
          std::vector<ServiceIndex> selected, Runner& runner, Clock& clock, Observer& observer,
          EngineOptions options = {});
   /// Cancels the engine's timers; it does not stop anything.
-  ~Engine();
+  ~Engine() override;
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Commands. Each does nothing in a phase where it means nothing.
+  // Commands: each sets what services should be, and the engine gets there.
 
-  /// Starts every selected service whose conditions hold (those without
-  /// dependencies), and the others as their conditions come to hold.
+  /// Wants every selected service up: each starts once its conditions hold.
   void bring_up();
-  /// Ordered teardown (Ctrl-C): nothing new starts, pending services are
-  /// skipped, and each running service gets its stop signal once every
-  /// service depending on it has stopped, then SIGKILL after its stop timeout.
+  /// Ordered teardown (Ctrl-C): wants everything down. Nothing new starts,
+  /// pending services are skipped, and each running service gets its stop
+  /// signal once every service depending on it has stopped, then SIGKILL
+  /// after its stop timeout.
   void shut_down();
   /// Second Ctrl-C: SIGKILL to every service not yet stopped, at once.
   void kill_all();
+  /// `summon start`: wants service i up, with what it depends on that is not
+  /// running (taking them into the run if they were not).
+  void start(ServiceIndex i);
+  /// `summon stop`: wants service i down; its dependents that hold it with
+  /// `restart: true` go down first, the others keep running.
+  void stop(ServiceIndex i);
+  /// `summon restart`: stops service i (after its `restart: true` dependents)
+  /// and starts it again at once, then those dependents. A service not
+  /// running is started.
+  void restart(ServiceIndex i);
 
-  // Reports from the runner. A report that means nothing in the service's
-  // state (or for a service outside the run) is ignored.
-
-  /// Service i's process was spawned (exec succeeded).
-  void on_started(ServiceIndex i);
-  /// Service i could not be spawned; `why` reads after "NAME: ": "cannot
-  /// start: ./api: No such file or directory", "port 5432 is already in use".
-  void on_start_failed(ServiceIndex i, std::string why);
-  /// Service i's readiness probe held while its process was alive.
-  void on_ready(ServiceIndex i);
-  /// Service i's probe failed for good; `why` reads after "NAME: ".
-  void on_probe_failed(ServiceIndex i, std::string why);
-  /// Service i's main process ended.
-  void on_exited(ServiceIndex i, ExitStatus status);
-  /// After stop() or kill(): none of service i's processes is left.
-  void on_stopped(ServiceIndex i);
+  // RunnerEvents: reports from the runner. One that means nothing in the
+  // service's state (or for a service outside the run) is ignored.
+  void on_started(ServiceIndex i) override;
+  void on_start_failed(ServiceIndex i, std::string why) override;
+  void on_ready(ServiceIndex i) override;
+  void on_probe_failed(ServiceIndex i, std::string why) override;
+  void on_exited(ServiceIndex i, ExitStatus status) override;
+  void on_stopped(ServiceIndex i) override;
+  void on_unhealthy(ServiceIndex i, std::string why) override;
+  void on_healthy(ServiceIndex i) override;
+  void on_deadline_extended(ServiceIndex i, Duration extra) override;
 
   // Queries.
 
   State state(ServiceIndex i) const { return runs_[i].state; }
+  Want want(ServiceIndex i) const { return runs_[i].want; }
+  /// Restarts of service i in a row (reset once it stayed ready), and in all.
+  int restarts_in_row(ServiceIndex i) const { return runs_[i].restarts; }
+  int restarts(ServiceIndex i) const { return runs_[i].restarts_all; }
   /// Whether service i takes part in this run (selected, or needed by one that is).
   bool in_run(ServiceIndex i) const { return i < runs_.size() && runs_[i].selected; }
-  Phase phase() const { return phase_; }
+  Phase phase() const;
   /// The first failure, if the run failed.
   const std::optional<Failure>& failure() const { return failure_; }
   /// 1 if the run failed, else 0. In `run` mode the caller replaces a 0 with
@@ -114,38 +134,61 @@ class Engine {
     std::optional<ExitStatus> exit;
     std::optional<ServiceIndex> because;
     std::string reason;
+    std::optional<RestartNote> restart;
   };
 
-  // engine.cc: plumbing shared by bring-up and teardown.
+  // engine.cc: plumbing.
   void dispatch(std::function<void()> handle);
   bool change(ServiceIndex i, Event event, Detail detail = {});
-  void fail(ServiceIndex i, Event event, std::string reason, std::optional<ExitStatus> exit = {});
+  void enqueue(ServiceIndex i);
+  void enqueue_around(ServiceIndex i);
+  void settle();
   void cancel_timer(std::optional<TimerId>& timer);
   Duration since(const std::optional<TimePoint>& at) const;
 
-  // scheduler.cc
-  void do_bring_up();
-  void start(ServiceIndex i);
-  void release_waiters(ServiceIndex i);
-  void check_all_ready();
+  // examine.cc: the reconciler.
+  void examine(ServiceIndex i);
+  bool requirements_hold(ServiceIndex i) const;
+  bool goes_down(ServiceIndex i) const;
+  bool dependents_down(ServiceIndex i) const;
+  bool available(ServiceIndex d, config::Condition condition) const;
+  void spawn(ServiceIndex i);
+  void send_stop(ServiceIndex i);
+  void send_kill(ServiceIndex i);
+  void stop_expired(ServiceIndex i);
+  void want_all_down(std::optional<ServiceIndex> because);
+  std::optional<ServiceIndex> skipped_because() const;
+
+  // reports.cc: what the runner says.
   void do_started(ServiceIndex i);
   void do_start_failed(ServiceIndex i, const std::string& why);
   void do_ready(ServiceIndex i);
   void do_probe_failed(ServiceIndex i, const std::string& why);
   void do_exited(ServiceIndex i, const ExitStatus& status);
-  void readiness_expired(ServiceIndex i);
-  void exited_after_ready(ServiceIndex i, const ExitStatus& status);
-  config::Duration readiness_timeout(ServiceIndex i) const;
-
-  // teardown.cc
-  void begin_teardown(std::optional<ServiceIndex> because);
-  void stop(ServiceIndex i);
-  void kill(ServiceIndex i);
-  void stop_expired(ServiceIndex i);
-  void do_kill_all();
   void do_stopped(ServiceIndex i);
-  void release_dependencies(ServiceIndex i);
-  void check_done();
+  void do_unhealthy(ServiceIndex i, const std::string& why);
+  void do_healthy(ServiceIndex i);
+  void do_deadline_extended(ServiceIndex i, Duration extra);
+  void became_ready(ServiceIndex i);
+  void readiness_expired(ServiceIndex i);
+  void exited_for_good(ServiceIndex i, const ExitStatus& status);
+  config::Duration readiness_timeout(ServiceIndex i) const;
+  void arm_ready_deadline(ServiceIndex i, TimePoint at);
+
+  // supervision.cc: restart policies and backoff.
+  bool restarts_on(ServiceIndex i, const std::optional<ExitStatus>& exit) const;
+  void restart_after_failure(ServiceIndex i, Event failure, std::string reason,
+                             std::optional<ExitStatus> exit);
+  Duration backoff_delay(ServiceIndex i, int number) const;
+  void begin_backoff(ServiceIndex i);
+  void arm_steady_timer(ServiceIndex i);
+
+  // reports.cc: failures, of a service and of the run.
+  bool in_bring_up() const;
+  void fail(ServiceIndex i, Event event, std::string reason, std::optional<ExitStatus> exit = {});
+  void fail_quietly(ServiceIndex i, Event event, std::string reason,
+                    std::optional<ExitStatus> exit = {});
+  void fail_run(ServiceIndex i, const std::string& reason);
 
   const config::ProjectSpec& project_;
   const graph::DependencyGraph& graph_;
@@ -155,16 +198,20 @@ class Engine {
   EngineOptions options_;
 
   std::vector<ServiceRun> runs_;     // by service index, selected or not
-  std::vector<ServiceIndex> order_;  // the selected services, dependencies first
-  Phase phase_ = Phase::idle;
+  std::vector<ServiceIndex> order_;  // every service, dependencies first
   std::optional<Failure> failure_;
   std::optional<TimePoint> bring_up_at_;
-  std::size_t not_ready_ = 0;  // selected services not yet ready or completed
-  std::size_t holding_ = 0;    // services spawned (or being spawned) and not yet stopped
-  bool killing_ = false;       // kill_all() was asked: every stop is a SIGKILL now
+  bool bring_up_open_ = false;  // bring-up began and not every selected service was ready yet
+  std::size_t not_ready_ = 0;   // selected services not ready or completed since bring-up began
+  bool shutting_down_ = false;  // everything is wanted down: the run's outcome is settled
+  bool done_ = false;           // on_done was reported
+  std::size_t holding_ = 0;     // services the runner may hold processes of
+  bool killing_ = false;        // kill_all() was asked: every stop is a SIGKILL now
 
   bool dispatching_ = false;
   std::deque<std::function<void()>> queued_;
+  std::deque<ServiceIndex> to_examine_;
+  std::vector<bool> queued_for_examine_;
 };
 
 }  // namespace summon::engine

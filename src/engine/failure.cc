@@ -20,6 +20,14 @@ std::string not_ready_after(config::Duration timeout, std::string_view last_seen
   return text;
 }
 
+std::string gave_up_after(std::string_view reason, int restarts) {
+  return fmt::format("{}; gave up after {} restart{}", reason, restarts, restarts == 1 ? "" : "s");
+}
+
+std::string restarts_tried(std::string_view reason, int restarts) {
+  return fmt::format("{}; {} restart{} tried", reason, restarts, restarts == 1 ? "" : "s");
+}
+
 std::string did_not_complete(const ExitStatus& status, const std::vector<std::string>& needed_by) {
   return fmt::format("{} instead of completing (needed by {})", describe(status),
                      fmt::join(needed_by, ", "));

@@ -27,6 +27,11 @@ std::string exited_before_ready(const ExitStatus& status);
 std::string not_ready_after(config::Duration timeout, std::string_view last_seen);
 /// A dependency of some waiting service with condition `completed` ended
 /// otherwise: "exited with code 1 instead of completing (needed by api, web)".
+/// After the last restart allowed: "exited with code 1; gave up after 5 restarts".
+std::string gave_up_after(std::string_view reason, int restarts);
+/// Restarts were tried before the readiness deadline: "not ready after 30s:
+/// ...; 3 restarts tried".
+std::string restarts_tried(std::string_view reason, int restarts);
 std::string did_not_complete(const ExitStatus& status, const std::vector<std::string>& needed_by);
 
 }  // namespace summon::engine

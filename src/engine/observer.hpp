@@ -16,6 +16,12 @@
 
 namespace summon::engine {
 
+/// A restart decided with this change: its number in the row and its delay.
+struct RestartNote {
+  int number = 1;
+  Duration delay{};
+};
+
 struct StateChange {
   graph::ServiceIndex service = 0;
   State from = State::pending;
@@ -26,7 +32,8 @@ struct StateChange {
   std::optional<ExitStatus> exit;  // the change comes from its main process ending
   std::optional<graph::ServiceIndex> because;  // skipped: the failed service (none on shutdown)
   bool killed = false;  // stopped: SIGKILL was needed (stop timeout or kill_all)
-  std::string reason;   // failed: why, without the service's name
+  std::string reason;   // failed, unhealthy, or a restart's cause: why, without the name
+  std::optional<RestartNote> restart;  // a restart follows this change
 };
 
 /// Receives the engine's reports, in the order things happened. Called from

@@ -1,5 +1,6 @@
-// What the engine keeps about one service during a run (the spec says what
-// the file asks for; this says where the run stands). Internal to the engine.
+// What the engine keeps about one service (the spec says what the file asks
+// for; this says what the service should be and where it stands). Internal
+// to the engine.
 #pragma once
 
 #include <cstddef>
@@ -13,39 +14,44 @@
 
 namespace summon::engine {
 
-/// One `depends_on` entry of `service` (its `entry`-th) that names another service.
-struct Waiter {
+/// One `depends_on` entry of a service, resolved to the service it names.
+struct Requirement {
   graph::ServiceIndex service = 0;
-  std::size_t entry = 0;
   config::Condition condition = config::Condition::ready;
+  bool restart = false;  // `restart: true`: the entry must hold for as long as it runs
 };
 
+/// nothing; `spawning`: start() was asked and not yet answered; `processes`:
+/// spawned, and not yet reported stopped after a stop.
+enum class Hold { nothing, spawning, processes };
+
 struct ServiceRun {
-  bool selected = false;
+  // What the file says, resolved: its conditions on others, and who waits on it.
+  std::vector<Requirement> requirements;
+  std::vector<graph::ServiceIndex> dependents;
+
+  bool selected = false;  // takes part in this run
+  Want want = Want::down;
+  bool cycle = false;  // `restart`: go down, then up again, with no delay
   State state = State::pending;
+  /// What the runner may hold of it: a runtime fact beside its life's state
+  /// (a failed service may still be spawning; a completed task may have
+  /// left processes behind).
+  Hold hold = Hold::nothing;
 
-  // Bring-up: the entries of other services waiting on this one, and this
-  // one's own entries (met or not) with how many are still unmet.
-  std::vector<Waiter> waiters;
-  std::vector<bool> met;
-  std::size_t unmet = 0;
-  bool reached_ready = false;  // has been ready or completed (counted once)
-
-  // Processes: start() sent and not yet answered; spawned and not yet
-  // reported stopped (so something of it may be left to stop).
-  bool spawn_pending = false;
-  bool spawned = false;
-
-  // Teardown: whether its dependencies wait for it to be down, and how many
-  // of its dependents it still waits for.
-  bool holds_dependencies = false;
-  std::size_t dependents_up = 0;
-  bool stop_sent = false;
-  bool kill_sent = false;
+  // Supervision: restarts in a row, and the restart decided but not yet begun.
+  int restarts = 0;       // in a row; back to 0 after staying ready long enough
+  int restarts_all = 0;   // in this run
+  std::optional<TimePoint> restart_at;  // when its backoff ends
+  bool reached_ready = false;  // ready or completed since bring-up began (counted once)
 
   std::optional<TimerId> ready_deadline;
+  TimePoint ready_deadline_from{};  // the first spawn it counts from
+  TimePoint ready_deadline_at{};
   std::optional<TimerId> stop_deadline;
-  std::optional<TimePoint> started_at;
+  std::optional<TimerId> backoff_timer;
+  std::optional<TimerId> steady_timer;  // resets `restarts` once it has stayed ready
+  std::optional<TimePoint> started_at;  // this spawn
   std::optional<TimePoint> stop_sent_at;
 };
 

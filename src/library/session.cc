@@ -43,8 +43,13 @@ State public_state(engine::State state) {
       return State::ready;
     case engine::State::completed:
       return State::completed;
+    case engine::State::unhealthy:
+      return State::unhealthy;
     case engine::State::stopping:
+    case engine::State::killing:
       return State::stopping;
+    case engine::State::backoff:
+      return State::backoff;
     case engine::State::stopped:
       return State::stopped;
     case engine::State::failed:
@@ -67,6 +72,10 @@ std::string_view state_name(State state) {
       return "started";
     case State::ready:
       return "ready";
+    case State::unhealthy:
+      return "unhealthy";
+    case State::backoff:
+      return "backoff";
     case State::completed:
       return "completed";
     case State::stopping:

@@ -75,7 +75,9 @@ TEST_CASE("a service not ready by its timeout fails with what its probe saw last
   CHECK_FALSE(h.engine().failure());
   h.clock.advance(1ms);
   CHECK(failure_of(h) == "db: not ready after 30s: tcp 127.0.0.1:5432: connection refused");
-  CHECK(h.state("db") == State::stopping);
+  // It stays failed while what is left of it is stopped.
+  CHECK(h.state("db") == State::failed);
+  CHECK(h.calls() == Calls{"start db", "stop db TERM"});
 }
 
 TEST_CASE("the readiness deadline runs from the start, even before the spawn is reported") {
@@ -180,8 +182,8 @@ TEST_CASE("after a failure every pending service is skipped, naming the failed o
   h.exited("db", 1);
   CHECK(h.observer.take_lines() == Lines{"db failed: exited with code 1 before it was ready",
                                          "api skipped (db failed)", "web skipped (db failed)",
-                                         "stats skipped (db failed)", "cache stopping",
-                                         "db stopping"});
+                                         "stats skipped (db failed)", "cache stopping"});
+  CHECK(h.calls() == Calls{"start db", "start cache", "stop cache TERM", "stop db TERM"});
 }
 
 TEST_CASE("after a failure nothing new starts, and what runs is torn down") {
@@ -219,7 +221,8 @@ TEST_CASE("a failed service that still runs is stopped with the rest") {
   CHECK(h.calls() == Calls{"stop db TERM"});
   h.exited("db", 143);
   h.stopped("db");
-  CHECK(h.state("db") == State::stopped);
+  CHECK(h.state("db") == State::failed);
+  CHECK(h.engine().phase() == Phase::done);
   CHECK(h.engine().exit_code() == 1);
 }
 

@@ -65,6 +65,20 @@ class RecordingObserver final : public engine::Observer {
   const graph::DependencyGraph& graph_;
 };
 
+inline engine::ExitStatus exit_code(int code, bool by_stop_signal = false) {
+  engine::ExitStatus status;
+  status.code = code;
+  status.by_stop_signal = by_stop_signal;
+  return status;
+}
+
+inline engine::ExitStatus killed_by_signal(int signal, bool by_stop_signal = false) {
+  engine::ExitStatus status;
+  status.signal = signal;
+  status.by_stop_signal = by_stop_signal;
+  return status;
+}
+
 class EngineHarness {
  public:
   /// Compiles `yaml` (failing the test if it has errors) and builds an
@@ -99,11 +113,15 @@ class EngineHarness {
   void probe_failed(const std::string& name, const std::string& why) {
     engine().on_probe_failed(index(name), why);
   }
-  void exited(const std::string& name, int code) { engine().on_exited(index(name), {code, 0}); }
+  void exited(const std::string& name, int code) { engine().on_exited(index(name), exit_code(code)); }
   void killed_by(const std::string& name, int signal) {
-    engine().on_exited(index(name), {0, signal});
+    engine().on_exited(index(name), killed_by_signal(signal));
   }
   void stopped(const std::string& name) { engine().on_stopped(index(name)); }
+  void unhealthy(const std::string& name, const std::string& why) {
+    engine().on_unhealthy(index(name), why);
+  }
+  void healthy(const std::string& name) { engine().on_healthy(index(name)); }
   /// Started, then ready: what a service with a probe that holds goes through.
   void up(const std::string& name) {
     started(name);

@@ -43,20 +43,24 @@ TEST_CASE("only a pending service can be skipped") {
 }
 
 TEST_CASE(
-    "whatever may have processes left can be stopped, and is stopped once its group is "
+    "whatever runs, or a task left behind, can be stopped, and is stopped once its group is "
     "empty") {
-  for (State s : {State::started, State::ready, State::completed, State::failed})
+  for (State s : {State::started, State::ready, State::unhealthy, State::completed})
     CHECK(next_state(s, Event::stop) == State::stopping);
   CHECK(next_state(State::pending, Event::stop) == std::nullopt);
+  // A failed service clears what is left of it without leaving `failed`.
+  CHECK(next_state(State::failed, Event::stop) == std::nullopt);
   CHECK(next_state(State::stopping, Event::group_empty) == State::stopped);
   CHECK(next_state(State::stopping, Event::exited_error) == std::nullopt);
 }
 
-TEST_CASE("stopped and skipped are final") {
-  for (State s : {State::stopped, State::skipped})
-    for (Event e : {Event::start, Event::spawned, Event::probe_held, Event::exited_ok,
-                    Event::exited_error, Event::stop, Event::group_empty})
+TEST_CASE("stopped and skipped only start again, when asked") {
+  for (State s : {State::stopped, State::skipped}) {
+    for (Event e : {Event::spawned, Event::probe_held, Event::exited_ok, Event::exited_error,
+                    Event::stop, Event::group_empty, Event::restart})
       CHECK(next_state(s, e) == std::nullopt);
+    CHECK(next_state(s, Event::start) == State::starting);
+  }
 }
 
 TEST_CASE("which dependency states meet each condition") {

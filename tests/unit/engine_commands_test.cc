@@ -1,0 +1,193 @@
+// Per-service commands (`stop`, `start`, `restart`) and `restart: true`
+// cascades (SPEC 1.4, 2): each only sets what a service should be.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <string>
+
+#include "engine_harness.hpp"
+
+using namespace std::chrono_literals;
+using summon::engine::Phase;
+using summon::engine::State;
+using summon::engine::Want;
+using summon::testing::Calls;
+using summon::testing::EngineHarness;
+
+namespace {
+
+void bring_up(EngineHarness& h, std::initializer_list<const char*> names) {
+  h.engine().bring_up();
+  for (const char* name : names) h.started(name);
+  h.calls();
+  h.observer.take_lines();
+}
+
+constexpr const char* cascade = R"(services:
+  db: {command: x, ready: {tcp: 5432}, restart: always, backoff: 0s}
+  api:
+    command: x
+    depends_on: {db: {condition: ready, restart: true}}
+  web: {command: x, depends_on: [api]}
+  stats: {command: x, depends_on: [db]}
+)";
+
+void bring_up_cascade(EngineHarness& h) {
+  h.engine().bring_up();
+  h.started("db");
+  h.ready("db");
+  h.started("api");
+  h.started("stats");
+  h.started("web");
+  h.calls();
+  h.observer.take_lines();
+}
+
+}  // namespace
+
+TEST_CASE("stop stops exactly that service; its dependents keep running") {
+  EngineHarness h(R"(services:
+  db: {command: x}
+  api: {command: x, depends_on: [db]}
+)");
+  bring_up(h, {"db", "api"});
+  h.engine().stop(h.index("db"));
+  CHECK(h.calls() == Calls{"stop db TERM"});
+  h.stopped("db");
+  CHECK(h.state("db") == State::stopped);
+  CHECK(h.engine().want(h.index("db")) == Want::down);
+  CHECK(h.state("api") == State::ready);
+  CHECK(h.engine().phase() == Phase::up);
+}
+
+TEST_CASE("start brings a stopped service back, and what it depends on that is not running") {
+  EngineHarness h(R"(services:
+  db: {command: x}
+  api: {command: x, depends_on: [db]}
+)");
+  bring_up(h, {"db", "api"});
+  h.engine().stop(h.index("api"));
+  h.stopped("api");
+  h.engine().stop(h.index("db"));
+  h.stopped("db");
+  h.calls();
+  h.engine().start(h.index("api"));
+  CHECK(h.calls() == Calls{"start db"});
+  h.started("db");
+  CHECK(h.calls() == Calls{"start api"});
+}
+
+TEST_CASE("start takes a service outside the selection into the run, with its dependencies") {
+  EngineHarness h(R"(services:
+  db: {command: x}
+  tool: {command: x, depends_on: [db]}
+)",
+                  {}, {"db"});
+  bring_up(h, {"db"});
+  CHECK_FALSE(h.engine().in_run(h.index("tool")));
+  h.engine().start(h.index("tool"));
+  CHECK(h.calls() == Calls{"start tool"});
+  CHECK(h.engine().in_run(h.index("tool")));
+}
+
+TEST_CASE("restart stops a service and starts it again at once") {
+  EngineHarness h(R"(services:
+  api: {command: x, backoff: 5s}
+)");
+  bring_up(h, {"api"});
+  h.engine().restart(h.index("api"));
+  CHECK(h.calls() == Calls{"stop api TERM"});
+  h.stopped("api");
+  CHECK(h.calls() == Calls{"start api"});
+  h.started("api");
+  CHECK(h.state("api") == State::ready);
+  CHECK(h.engine().restarts(h.index("api")) == 1);
+  CHECK(h.engine().restarts_in_row(h.index("api")) == 0);
+}
+
+TEST_CASE("restart of a failed or completed service starts it anew") {
+  EngineHarness h(R"(services:
+  task: {command: x}
+  api: {command: x}
+)");
+  bring_up(h, {"task", "api"});
+  h.exited("task", 0);
+  h.exited("api", 1);
+  h.stopped("api");
+  h.calls();
+  h.engine().restart(h.index("api"));
+  CHECK(h.calls() == Calls{"start api"});
+  h.engine().restart(h.index("task"));
+  CHECK(h.calls() == Calls{"stop task TERM"});  // what the task left, first
+  h.stopped("task");
+  CHECK(h.calls() == Calls{"start task"});
+}
+
+TEST_CASE("restart: true dependents stop before the dependency and start after it is ready") {
+  EngineHarness h(cascade);
+  bring_up_cascade(h);
+  h.engine().restart(h.index("db"));
+  // api holds db with restart: true; stats and web (on api) hold nothing so
+  // and keep running while what they depend on restarts.
+  CHECK(h.calls() == Calls{"stop api TERM"});
+  h.stopped("api");
+  CHECK(h.calls() == Calls{"stop db TERM"});
+  h.stopped("db");
+  CHECK(h.calls() == Calls{"start db"});
+  h.started("db");
+  CHECK(h.calls().empty());
+  h.ready("db");
+  CHECK(h.calls() == Calls{"start api"});
+  h.started("api");
+  CHECK(h.calls().empty());
+  CHECK(h.state("stats") == State::ready);
+  CHECK(h.state("web") == State::ready);
+}
+
+TEST_CASE("when a dependency crashes, its restart: true dependents stop at once") {
+  EngineHarness h(cascade);
+  bring_up_cascade(h);
+  h.exited("db", 1);
+  CHECK(h.calls() == Calls{"stop db TERM", "stop api TERM"});
+  h.stopped("db");
+  h.stopped("api");
+  h.clock.advance(0ms);
+  CHECK(h.calls() == Calls{"start db"});
+  h.started("db");
+  h.ready("db");
+  CHECK(h.calls() == Calls{"start api"});
+  CHECK(h.state("stats") == State::ready);
+}
+
+TEST_CASE("a restart during bring-up restarts a service that was ready while others come up") {
+  EngineHarness h(R"(services:
+  db: {command: x, restart: always, backoff: 0s}
+  api: {command: x, depends_on: [db], ready: {tcp: 8080}}
+)");
+  h.engine().bring_up();
+  h.started("db");
+  h.started("api");
+  h.exited("db", 1);
+  h.stopped("db");
+  h.clock.advance(0ms);
+  h.started("db");
+  CHECK_FALSE(h.engine().failure());
+  h.ready("api");
+  CHECK(h.engine().phase() == Phase::up);
+}
+
+TEST_CASE("teardown during a cascade stops everything in order") {
+  EngineHarness h(cascade);
+  bring_up_cascade(h);
+  h.engine().restart(h.index("db"));
+  h.calls();  // api is stopping
+  h.engine().shut_down();
+  CHECK(h.calls() == Calls{"stop stats TERM", "stop web TERM"});
+  h.stopped("stats");
+  h.stopped("api");
+  CHECK(h.calls().empty());  // db waits for web, which still runs
+  h.stopped("web");
+  CHECK(h.calls() == Calls{"stop db TERM"});
+  h.stopped("db");
+  CHECK(h.engine().phase() == Phase::done);
+}
