@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "config/duration.hpp"
 #include "runtime/failure_summary.hpp"
 #include "runtime/write_all.hpp"
 
@@ -133,8 +134,18 @@ void Printer::on_warning(graph::ServiceIndex i, std::string_view text) {
 void Printer::on_change(const engine::StateChange& change) {
   const auto& service = project_.services[change.service];
   const auto& name = service.name;
-  if (change.to == engine::State::completed || change.to == engine::State::failed)
+  if (change.to == engine::State::starting) ended_[change.service] = false;
+  if (change.to == engine::State::completed || change.to == engine::State::failed ||
+      change.restart)
     ended_[change.service] = true;
+  if (change.restart) {
+    // "api exited with code 1; restart 2 in 400ms"
+    own_line(fmt::format("{} {}; restart {} in {}", name,
+                         change.exit ? engine::describe(*change.exit) : change.reason,
+                         change.restart->number,
+                         config::format_duration(duration_cast<milliseconds>(change.restart->delay))));
+    return;
+  }
   switch (change.to) {
     case engine::State::started: {
       auto pid = stack_ ? stack_->runner().pid(change.service) : std::nullopt;
@@ -142,9 +153,14 @@ void Printer::on_change(const engine::StateChange& change) {
       break;
     }
     case engine::State::ready:
-      if (service.ready)
+      if (change.from == engine::State::unhealthy)
+        own_line(name + " ready again");
+      else if (service.ready)
         own_line(fmt::format("{} ready in {} ({})", name, format_elapsed(change.since_start),
                              config::probe_kind_name(*service.ready)));
+      break;
+    case engine::State::unhealthy:
+      own_line(fmt::format("{} unhealthy: {}", name, change.reason));
       break;
     case engine::State::completed:
       if (all_ready_ && change.exit)
@@ -154,7 +170,7 @@ void Printer::on_change(const engine::StateChange& change) {
       break;
     case engine::State::failed:
       if (change.exit && all_ready_)
-        own_line(fmt::format("{} {}", name, engine::describe(*change.exit)));
+        own_line(fmt::format("{} {}", name, change.reason));
       else
         own_line(fmt::format("{} failed: {}", name, change.reason));
       break;
