@@ -1,0 +1,166 @@
+// Supervision (SPEC 1.4, 1.5) on the real binary: restart policies, giving
+// up, restart: true cascades and liveness, checked from outside: which pids
+// ran, in which order, and that none is left.
+#include <signal.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "processes.hpp"
+#include "sandbox.hpp"
+
+namespace summon::testing {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// The pids of `service`'s main processes, in the order they started.
+std::vector<pid_t> starts(const Record& record, const std::string& service) {
+  std::vector<pid_t> pids;
+  for (const Event& event : record.events())
+    if (event.service == service && event.what == "start" && !event.args.empty())
+      pids.push_back(std::stoi(event.args[0]));
+  return pids;
+}
+
+// The time of `service`'s n-th (from 0) `what` event; -1 if there is none.
+std::int64_t nth(const Record& record, const std::string& service, const std::string& what,
+                 int n) {
+  for (const Event& event : record.events())
+    if (event.service == service && event.what == what && n-- == 0) return event.ns;
+  return -1;
+}
+
+// Waits for every process the record names to be gone, up to a deadline
+// that only keeps a failing test from hanging.
+bool all_gone(const Record& record) {
+  for (int k = 0; k < 100 && !survivors(record).empty(); ++k)
+    for (const Event& event : record.events())
+      if (event.what == "start" || event.what == "child")
+        wait_gone(std::stoi(event.args[0]), 50ms);
+  return survivors(record).empty();
+}
+
+}  // namespace
+
+TEST_CASE("restart: always restarts a crash loop with a doubling delay, and Ctrl-C leaves nothing") {
+  Sandbox sandbox;
+  auto up = sandbox.up("supervise_crash_loop.yaml");
+  REQUIRE(up.wait_for_line("[summon] crasher exited with code 1; restart 1 in 10ms"));
+  REQUIRE(up.wait_for_line("[summon] crasher exited with code 1; restart 2 in 20ms"));
+  REQUIRE(up.wait_for_line("[summon] crasher exited with code 1; restart 3 in 40ms"));
+  REQUIRE(up.wait_for_line("[summon] crasher exited with code 1; restart 4 in 40ms"));
+  up.send(SIGINT);
+  const auto& run = up.finish();
+  INFO(describe(run));
+  auto record = sandbox.record();
+  INFO("record:\n" << record.text());
+  CHECK(run.exit_code == 0);
+  auto pids = starts(record, "crasher");
+  CHECK(pids.size() >= 5);
+  CHECK(std::adjacent_find(pids.begin(), pids.end()) == pids.end());
+  // Each crash's child was cleared before the next start.
+  CHECK(record.count("crasher", "child") == static_cast<int>(pids.size()));
+  CHECK(survivors(record) == std::vector<std::string>{});
+}
+
+TEST_CASE("a crash-looping service leaves nothing behind when summon is SIGKILLed") {
+  Sandbox sandbox;
+  auto up = sandbox.up("supervise_crash_loop.yaml");
+  REQUIRE(up.wait_for_line("; restart 3 in 40ms"));
+  up.send(SIGKILL);
+  up.finish();
+  auto record = sandbox.record();
+  INFO("record:\n" << record.text());
+  CHECK(all_gone(record));
+  CHECK(survivors(sandbox.record()) == std::vector<std::string>{});
+}
+
+TEST_CASE("after max_restarts in a row the service has failed; in up the rest keep running") {
+  Sandbox sandbox;
+  auto up = sandbox.up("supervise_gives_up.yaml");
+  REQUIRE(up.wait_for_line("[summon] crasher exited with code 3; restart 2 in 0ms"));
+  REQUIRE(up.wait_for_line("[summon] crasher exited with code 3; gave up after 2 restarts"));
+  up.send(SIGINT);
+  const auto& run = up.finish();
+  INFO(describe(run));
+  auto record = sandbox.record();
+  CHECK(run.exit_code == 0);
+  CHECK(starts(record, "crasher").size() == 3);
+  CHECK(starts(record, "steady").size() == 1);
+  CHECK(record.has("steady", "term"));
+  CHECK(survivors(record) == std::vector<std::string>{});
+}
+
+TEST_CASE("in run, a service that gives up fails the run with its reason") {
+  Sandbox sandbox;
+  auto run = sandbox.run("supervise_gives_up.yaml", {"--", "sleep", "30"});
+  INFO(describe(run));
+  CHECK(run.exit_code == 1);
+  CHECK(contains(run.err, "crasher: exited with code 3; gave up after 2 restarts"));
+  CHECK(survivors(sandbox.record()) == std::vector<std::string>{});
+}
+
+TEST_CASE("restart: true dependents are stopped with a crashed dependency and started after it") {
+  Sandbox sandbox;
+  auto up = sandbox.up("supervise_cascade.yaml");
+  REQUIRE(up.wait_for_line("[summon] ready: 3 services"));
+  auto record = sandbox.record();
+  REQUIRE(starts(record, "db").size() == 1);
+  ::kill(starts(record, "db")[0], SIGKILL);
+  REQUIRE(up.wait_for_line("[summon] db was killed by signal KILL; restart 1 in 0ms"));
+  int api_starts = 0;
+  REQUIRE(up.wait_for_line_if([&](std::string_view line) {
+    return line.starts_with("[summon] api started") && ++api_starts == 2;
+  }));
+  up.send(SIGINT);
+  const auto& run = up.finish();
+  INFO(describe(run));
+  record = sandbox.record();
+  INFO("record:\n" << record.text());
+  CHECK(run.exit_code == 0);
+  CHECK(starts(record, "db").size() == 2);
+  CHECK(starts(record, "api").size() == 2);
+  CHECK(starts(record, "stats").size() == 1);
+  CHECK(nth(record, "api", "start", 1) > nth(record, "db", "ready", 1));
+  CHECK(nth(record, "api", "term", 0) < nth(record, "db", "start", 1));
+  CHECK(survivors(record) == std::vector<std::string>{});
+}
+
+TEST_CASE("an alive probe makes a service unhealthy; restarted with a policy, ready again without") {
+  Sandbox sandbox;
+  auto up = sandbox.up("supervise_alive.yaml");
+  REQUIRE(up.wait_for_line("[summon] ready: 2 services"));
+  const auto sick = sandbox.path("sick");
+  std::ofstream(sick).put('\n');
+  auto unhealthy = up.wait_for_line("[summon] mended unhealthy: ");
+  REQUIRE(unhealthy);
+  CHECK(contains(unhealthy->text, "(2 in a row)"));
+  REQUIRE(up.wait_for_line_if([](std::string_view line) {
+    return line.starts_with("[summon] restarted unhealthy: ") &&
+           line.find("(2 in a row); restart 1 in 0ms") != line.npos;
+  }));
+  std::filesystem::remove(sick);
+  REQUIRE(up.wait_for_line("[summon] mended ready again"));
+  up.send(SIGINT);
+  const auto& run = up.finish();
+  INFO(describe(run));
+  auto record = sandbox.record();
+  INFO("record:\n" << record.text());
+  CHECK(run.exit_code == 0);
+  CHECK(starts(record, "mended").size() == 1);
+  CHECK(starts(record, "restarted").size() >= 2);
+  CHECK(survivors(record) == std::vector<std::string>{});
+}
+
+}  // namespace summon::testing
