@@ -4,10 +4,10 @@
 #include <summon/project.hpp>
 
 #include <filesystem>
-#include <regex>
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <re2/re2.h>
 
 #include "library/access.hpp"
 #include "library/document.hpp"
@@ -30,8 +30,10 @@ int made_up_line(std::size_t part) {
 // Messages that point at another made-up line ("first at line 1") would
 // mislead: the place they are moved to says it better.
 std::string without_made_up_lines(const std::string& message) {
-  static const std::regex line_reference(R"( \(first at line \d+\))");
-  return std::regex_replace(message, line_reference, "");
+  static const RE2 line_reference(R"( \(first at line \d+\))");
+  std::string text = message;
+  RE2::GlobalReplace(&text, line_reference, "");
+  return text;
 }
 
 config::Diagnostics placed_in_code(const config::Diagnostics& found,

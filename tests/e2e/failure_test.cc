@@ -5,6 +5,7 @@
 
 #include <regex>
 #include <string>
+#include <vector>
 
 #include <doctest/doctest.h>
 
@@ -202,6 +203,34 @@ TEST_CASE("the failure summary masks the password of a URL") {
   CHECK_FALSE(contains(run.err, "url-pass-9"));
   CHECK_FALSE(contains(run.out, "url-pass-9"));
   CHECK(survivors(sandbox.record()) == std::vector<std::string>{});
+}
+
+// A runtime that cannot even start throws (here: the fork of its guardian,
+// with the user held to one process, summon itself). main() says so as an
+// error like any other rather than leaving it to std::terminate's abort.
+TEST_CASE("a runtime that throws ends summon with 'summon: error:' and exit 1, not an abort") {
+  Sandbox sandbox;
+  // The process limit does not bind root: as root, the run is made as nobody.
+  std::vector<std::string> argv = {"/usr/bin/prlimit",
+                                   "--nproc=1",
+                                   summon_bin(),
+                                   "run",
+                                   runtime_fixture("simple.yaml"),
+                                   "--",
+                                   "true"};
+  if (::geteuid() == 0)
+    argv.insert(argv.begin(),
+                {"/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"});
+  const std::string program = argv.front();
+  argv.erase(argv.begin());
+  const auto run = run_program(program, argv, sandbox.options());
+  INFO(describe(run));
+
+  CHECK(run.signal == 0);
+  CHECK(run.exit_code == 1);
+  CHECK(run.err ==
+        "summon: error: cannot start the guardian: fork: Resource temporarily unavailable\n");
+  CHECK(sandbox.record().events().empty());  // nothing started
 }
 
 }  // namespace summon::testing

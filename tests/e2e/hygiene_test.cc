@@ -5,12 +5,10 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <future>
 #include <iterator>
 #include <optional>
 #include <string>
@@ -66,19 +64,36 @@ std::vector<pid_t> processes_with(const std::string& marker) {
   return found;
 }
 
-// When `pid` ended, as seen from a thread of its own, so that the test can read
-// summon's output meanwhile; nullopt when it outlived `timeout`.
-std::future<std::optional<Clock::time_point>> watch_end(pid_t pid,
-                                                        std::chrono::milliseconds timeout) {
-  return std::async(std::launch::async, [pid, timeout]() -> std::optional<Clock::time_point> {
-    if (!wait_gone(pid, timeout)) return std::nullopt;
-    return Clock::now();
-  });
+// The guardian is summon's child that runs summon's own program.
+std::optional<pid_t> guardian_of(pid_t summon) {
+  std::error_code error;
+  const auto program = std::filesystem::read_symlink("/proc/" + std::to_string(summon) + "/exe");
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(summon) + "/task", error)) {
+    std::ifstream children(task.path() / "children");
+    pid_t pid;
+    while (children >> pid) {
+      std::error_code ignored;
+      if (std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/exe", ignored) ==
+          program)
+        return pid;
+    }
+  }
+  return std::nullopt;
+}
+
+// The recorded processes still alive, as "pid N"; empty when all are gone.
+std::vector<std::string> alive_of(const std::vector<pid_t>& pids) {
+  std::vector<std::string> found;
+  for (pid_t pid : pids)
+    if (alive(pid)) found.push_back("pid " + std::to_string(pid));
+  return found;
 }
 
 }  // namespace
 
-TEST_CASE("summon killed with SIGKILL during bring-up leaves nothing running within 1s") {
+TEST_CASE(
+    "summon killed with SIGKILL during bring-up leaves nothing running once its guardian ends") {
   Sandbox sandbox;
   auto up = sandbox.up("hygiene_starting.yaml");
   // slow prints this once its child exists; it is a minute from ready.
@@ -91,27 +106,25 @@ TEST_CASE("summon killed with SIGKILL during bring-up leaves nothing running wit
   REQUIRE_FALSE(record.has("slow", "ready"));
   auto pids = recorded_pids(record);
   REQUIRE(pids.size() == 4);
+  const auto guardian = guardian_of(up.pid());
+  REQUIRE(guardian);
 
   up.send(SIGKILL);
-  auto killed_at = Clock::now();
-  auto deadline = killed_at + 1s;
-  bool all_gone = true;
+  // The guardian is the last of summon: it ends once it has killed the run.
+  // Its deadline only keeps a broken guardian from hanging the test.
+  REQUIRE(wait_gone(*guardian, 10s));
   for (pid_t pid : pids) {
-    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
     CAPTURE(pid);
-    bool gone = wait_gone(pid, std::max(left, 0ms));
-    CHECK(gone);
-    all_gone = all_gone && gone;
+    // Killed by then; the kernel may still be tearing a process down.
+    CHECK(wait_gone(pid, 5s));
   }
-  auto took = Clock::now() - killed_at;
-  MESSAGE("every service process and child gone " << ms(took) << " ms after SIGKILL to summon");
-  CHECK(all_gone);
-  CHECK(took <= 1s);
   up.finish();
   CHECK(survivors(record) == std::vector<std::string>{});
 }
 
-TEST_CASE("a service that ignores SIGTERM is killed at its stop timeout, within 100ms") {
+// That the kill comes at the stop timeout, not sooner or later, is the
+// engine's to show on its fake clock (engine_teardown_test); here, the order.
+TEST_CASE("a service that ignores SIGTERM gets it first, then is killed with its child") {
   Sandbox sandbox;
   auto up = sandbox.up("hygiene_ignores_term.yaml");
   REQUIRE(up.wait_for_line("[summon] ready:"));
@@ -121,30 +134,19 @@ TEST_CASE("a service that ignores SIGTERM is killed at its stop timeout, within 
   REQUIRE(pids.size() == 2);  // the service and its stubborn child
 
   up.send(SIGINT);
-  bool gone = true;
-  for (pid_t pid : pids) gone = wait_gone(pid, 5s) && gone;
-  auto gone_at = Clock::now();
+  auto killed = up.wait_for_line("[summon] deaf killed after ");
+  // Both gone before summon says so.
+  const auto alive_at_line = alive_of(pids);
   const auto& run = up.finish();
   INFO(describe(run));
   auto record = sandbox.record();
   INFO("record:\n" << record.text());
-  REQUIRE(gone);
-  const Event* term = record.find("deaf", "term");
-  REQUIRE(term);
-  CHECK_FALSE(record.has("deaf", "exit"));
-  double after_term = ms_since(term->ns, gone_at);
-  auto killed = up.find_line("[summon] deaf killed after ");
   REQUIRE(killed);
-  auto reported = duration_after(killed->text, "killed after ");
-  REQUIRE(reported);
-  MESSAGE("stop timeout 300ms: gone "
-          << after_term << " ms after its term; summon says killed after " << *reported << " ms");
-  // The service writes its term line when its loop gets to it, which a loaded
-  // machine delays by some ms after summon's timer started: the bound is loose.
-  CHECK(after_term >= 250);
-  CHECK(after_term <= 400);
-  CHECK(*reported >= 300);
-  CHECK(*reported <= 400);
+  CHECK(alive_at_line == std::vector<std::string>{});
+  // SIGTERM came first and was heard; the service never ended by itself.
+  CHECK(record.count("deaf", "term") == 1);
+  CHECK_FALSE(record.has("deaf", "exit"));
+  CHECK_FALSE(up.find_line("[summon] deaf stopped"));
   CHECK(run.exit_code == 0);
   CHECK(survivors(record) == std::vector<std::string>{});
 }
@@ -157,37 +159,26 @@ TEST_CASE(
   REQUIRE(up.wait_for_line("[summon] ready:"));
   pid_t member = read_pidfile(sandbox.path("leader.pid.child"));
   REQUIRE(member > 0);
-  auto member_end = watch_end(member, 5s);
 
   up.send(SIGINT);
   auto line = up.wait_for_line_if([](std::string_view text) {
     return text.starts_with("[summon] leader stopped") ||
            text.starts_with("[summon] leader killed");
   });
+  // The member was gone before summon said the service had stopped.
   bool member_alive_at_line = alive(member);
-  auto member_gone_at = member_end.get();
   const auto& run = up.finish();
   INFO(describe(run));
   auto record = sandbox.record();
   INFO("record:\n" << record.text());
   REQUIRE(line);
-  REQUIRE(member_gone_at);
-  const Event* term = record.find("leader", "term");
+  CHECK_FALSE(member_alive_at_line);
+  // The leader heard SIGTERM and ended by itself; the member, deaf to it,
+  // had to be killed.
+  CHECK(record.before("leader", "term", "leader", "exit"));
   const Event* exit = record.find("leader", "exit");
-  REQUIRE(term);
   REQUIRE(exit);
   CHECK(exit->args == std::vector<std::string>{"0"});
-  double member_after_term = ms_since(term->ns, *member_gone_at);
-  double line_after_member = ms(line->at - *member_gone_at);
-  MESSAGE("leader exited " << (exit->ns - term->ns) / 1e6 << " ms after its term; member gone "
-                           << member_after_term << " ms after it; '" << line->text << "' read "
-                           << line_after_member << " ms after the member was gone");
-  // The exact check: gone when the line came. The watcher thread may wake some ms
-  // late on a busy machine, so its time gets slack.
-  CHECK_FALSE(member_alive_at_line);
-  CHECK(*member_gone_at <= line->at + 10ms);
-  CHECK(member_after_term >= 250);  // at the timeout, not at once (see above)
-  CHECK(member_after_term <= 400);
   CHECK(run.exit_code == 0);
   CHECK(survivors(record) == std::vector<std::string>{});
 }
@@ -218,23 +209,22 @@ TEST_CASE("a second Ctrl-C to the group during a slow stop kills everything at o
   auto up = sandbox.up("hygiene_slow_stop.yaml");
   REQUIRE(up.wait_for_line("[summon] ready:"));
   ::kill(-up.pid(), SIGINT);
-  // c is now in its 2s stop.
-  REQUIRE(sandbox.wait_for_record("c", "term", 5s));
-  auto second_at = Clock::now();
+  // c now ignores its stop signal, with 30s to go before its stop timeout.
+  REQUIRE(sandbox.wait_for_record("c", "term", 10s));
   ::kill(-up.pid(), SIGINT);
-  const auto& run = up.finish(5s);
-  auto took = Clock::now() - second_at;
+  const auto& run = up.finish();
   INFO(describe(run));
   auto record = sandbox.record();
   INFO("record:\n" << record.text());
-  MESSAGE("summon ran " << ms(run.elapsed) << " ms in all and ended " << ms(took)
-                        << " ms after the second Ctrl-C, exit code " << run.exit_code);
   CHECK_FALSE(run.timed_out);
-  CHECK(took < 1s);
   CHECK(record.count("c", "term") == 1);
-  CHECK_FALSE(record.has("c", "exit"));  // killed, not left to end its delay
-  CHECK_FALSE(record.has("b", "exit"));
-  CHECK_FALSE(record.has("a", "exit"));
+  CHECK_FALSE(record.has("c", "exit"));  // killed: it never ends by itself
+  // Killed before the ordered stop reached them: no stop signal, no exit.
+  for (const char* service : {"a", "b"}) {
+    CAPTURE(service);
+    CHECK_FALSE(record.has(service, "term"));
+    CHECK_FALSE(record.has(service, "exit"));
+  }
   CHECK(survivors(record) == std::vector<std::string>{});
 }
 
@@ -323,24 +313,22 @@ TEST_CASE("summon killed with SIGKILL takes escaped descendants along") {
   auto daemon = record.find("daemon", "start");
   REQUIRE(escaped);
   REQUIRE(daemon);
-  const pid_t escaped_pid = std::stoi(escaped->args[0]);
   const auto tree = summon_cgroup_of(std::stoi(daemon->args[0]));
   REQUIRE(tree.has_value() == cgroup_tree_expected());
+  const auto guardian = guardian_of(up.pid());
+  REQUIRE(guardian);
   up.send(SIGKILL);
-  auto killed_at = Clock::now();
-  CHECK(wait_gone(escaped_pid, 1000ms));
-  MESSAGE("escaped descendant gone " << ms(Clock::now() - killed_at)
-                                     << " ms after SIGKILL to summon"
-                                     << (tree ? " (cgroups)" : " (no cgroups)"));
+  // The guardian ends once it has killed the run and removed its tree. Its
+  // deadline only keeps a broken guardian from hanging the test.
+  REQUIRE(wait_gone(*guardian, 10s));
+  MESSAGE((tree ? "with cgroups" : "without cgroups"));
+  if (tree) CHECK_FALSE(std::filesystem::exists(*tree));
   up.finish();
-  // The kernel ends a cgroup's members in its own time: one deadline for all.
   for (pid_t pid : recorded_pids(record)) {
-    auto left = std::chrono::ceil<std::chrono::milliseconds>(killed_at + 1s - Clock::now());
     CAPTURE(pid);
-    CHECK(wait_gone(pid, std::max(left, 0ms)));
+    // Killed by then; the kernel may still be tearing a process down.
+    CHECK(wait_gone(pid, 5s));
   }
-  // The guardian removes the tree once it is empty.
-  if (tree) CHECK(wait_removed(*tree, 1000ms));
 }
 
 TEST_CASE("each service runs in a cgroup of its own, removed after teardown, given cgroups") {
@@ -368,11 +356,11 @@ TEST_CASE("each service runs in a cgroup of its own, removed after teardown, giv
 // The job's parent shell has ended, so it is summon's (the subreaper's) child.
 TEST_CASE("what a `run` command leaves in the background ends with summon") {
   Sandbox sandbox;
-  const auto& run = sandbox.run(
-      "simple.yaml", {"--", "sh", "-c",
-                      // Ends once the job has said "up", so the job has started by then.
-                      "(\"$SUMMON_TEST_SERVICE\" --name left --record \"$RECORD\" "
-                      "--ready log:up &) | head -n 1"});
+  const auto& run = sandbox.run("simple.yaml",
+                                {"--", "sh", "-c",
+                                 // Ends once the job has said "up", so the job has started by then.
+                                 "(\"$SUMMON_TEST_SERVICE\" --name left --record \"$RECORD\" "
+                                 "--ready log:up &) | head -n 1"});
   INFO(describe(run));
   auto record = sandbox.record();
   INFO("record:\n" << record.text());
@@ -402,24 +390,6 @@ TEST_CASE("a service's notify socket is an abstract name, not a file") {
   CHECK(contains(socket, "/notified"));
   up.send(SIGINT);
   CHECK(up.finish().exit_code == 0);
-}
-
-// The guardian is summon's child that runs summon's own program.
-std::optional<pid_t> guardian_of(pid_t summon) {
-  std::error_code error;
-  const auto program = std::filesystem::read_symlink("/proc/" + std::to_string(summon) + "/exe");
-  for (const auto& task :
-       std::filesystem::directory_iterator("/proc/" + std::to_string(summon) + "/task", error)) {
-    std::ifstream children(task.path() / "children");
-    pid_t pid;
-    while (children >> pid) {
-      std::error_code ignored;
-      if (std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/exe", ignored) ==
-          program)
-        return pid;
-    }
-  }
-  return std::nullopt;
 }
 
 TEST_CASE("a killed guardian makes summon stop everything, say why, and exit 1") {

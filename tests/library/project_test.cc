@@ -90,6 +90,26 @@ TEST_CASE("every problem of a service declared in code is reported, each once") 
   }
 }
 
+TEST_CASE("a port declared twice in code is reported at the Project, without a made-up line") {
+  const int line = __LINE__ + 1;
+  summon::Project project;
+  project.port("web").port("web");
+  project.add(summon::service("web", {"true", "x"}));
+
+  try {
+    project.check();
+    FAIL("the project checked out");
+  } catch (const summon::ConfigError& error) {
+    INFO(error.what());
+    REQUIRE(error.diagnostics().size() == 1);
+    const auto& diagnostic = error.diagnostics()[0];
+    CHECK(diagnostic.file == __FILE__);
+    CHECK(diagnostic.line == line);
+    // The loader says "(first at line N)"; that line was made up, so it goes.
+    CHECK(diagnostic.message == "port name 'web' is declared twice");
+  }
+}
+
 TEST_CASE("a Session of an invalid project throws ConfigError before starting anything") {
   TempDir dir;
   summon::Project project;
