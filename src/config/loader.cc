@@ -13,6 +13,7 @@
 #include "config/schema.hpp"
 #include "config/source.hpp"
 #include "config/suggest.hpp"
+#include "config/supervision_check.hpp"
 
 namespace summon::config {
 
@@ -135,6 +136,7 @@ ProjectSpec read_checked(const Node& root, const std::string& path, const std::s
   ProjectSpec project = read_project(reader, root, context.declared_ports);
   project.variables.assign(read->begin(), read->end());
   check_dependencies(project, path, diagnostics);
+  check_supervision(project, path, diagnostics);
   return project;
 }
 

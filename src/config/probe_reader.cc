@@ -1,4 +1,4 @@
-// `ready:` probes (SPEC 1.3): one kind plus timing.
+// Probes (SPEC 1.3): one kind plus timing, for `ready:` and `alive:`.
 #include <algorithm>
 #include <string_view>
 
@@ -192,7 +192,8 @@ std::optional<Probe> read_kind(Reader& reader, const std::string& kind, const No
 
 }  // namespace
 
-std::optional<Probe> read_probe(Reader& reader, const Node& node, const std::string& cwd) {
+std::optional<Probe> read_probe(Reader& reader, const Node& node, const std::string& cwd,
+                                ProbeTiming timing) {
   if (!node.is_map()) return std::nullopt;
   const auto& kinds = probe_kind_names();
   std::optional<Probe> probe;
@@ -203,6 +204,8 @@ std::optional<Probe> read_probe(Reader& reader, const Node& node, const std::str
     probe = read_kind(reader, key.text, value, cwd);
   }
   if (!probe) return std::nullopt;
+  probe->timeout = timing.timeout;
+  probe->interval = timing.interval;
   if (const Node* timeout = node.find("timeout")) {
     auto value = reader.duration(*timeout, "timeout");
     if (!value) return std::nullopt;

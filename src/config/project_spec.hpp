@@ -147,6 +147,8 @@ struct ServiceSpec {
 
   // Supervision (SPEC 1.5).
   RestartPolicy restart = RestartPolicy::no;
+  // Where `restart` is written, for the checks across services.
+  Mark restart_mark;
   std::optional<int> max_restarts;  // restarts in a row before giving up; unlimited if unset
   BackoffSpec backoff;
   std::optional<AliveSpec> alive;

@@ -64,11 +64,29 @@ class Reader {
   Diagnostics& diagnostics_;
 };
 
-/// Reads a `ready:` probe; `cwd` resolves file and unix paths.
-std::optional<Probe> read_probe(Reader& reader, const Node& node, const std::string& cwd);
+/// A probe's timing where its map does not give it.
+struct ProbeTiming {
+  Duration timeout;
+  Duration interval;
+};
+/// `ready:` (SPEC 1.3).
+inline constexpr ProbeTiming ready_timing{std::chrono::seconds(60), std::chrono::milliseconds(100)};
+/// `alive:` (SPEC 1.5).
+inline constexpr ProbeTiming alive_timing{std::chrono::seconds(5), std::chrono::seconds(10)};
+
+/// Reads a probe map (`ready:`, an item of `all`, or the probe of `alive:`):
+/// its one kind, and `timeout` and `interval` with `timing` where not given;
+/// `cwd` resolves file and unix paths.
+std::optional<Probe> read_probe(Reader& reader, const Node& node, const std::string& cwd,
+                                ProbeTiming timing = ready_timing);
 
 /// Reads `env_file` (a path or a list), relative to the config file's folder.
 EnvList read_env_files(Reader& reader, const Node& node);
+
+/// Reads the supervision keys of a service's map `node` (SPEC 1.5) into
+/// `service`, whose `ready` is read already: restart, max_restarts, backoff,
+/// alive and watchdog.
+void read_supervision(Reader& reader, const Node& node, ServiceSpec& service);
 
 /// Reads one service (its name and key mark given); nullopt if it is not a map.
 std::optional<ServiceSpec> read_service(Reader& reader, const Key& key, const Node& node);

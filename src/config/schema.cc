@@ -14,6 +14,7 @@
 #include <valijson/validator.hpp>
 
 #include "config/schema_messages.hpp"
+#include "config/schema_place.hpp"
 #include "schema_text.hpp"
 
 namespace summon::config {
@@ -88,7 +89,9 @@ std::string countable(std::string text) {
   return text;
 }
 
-json to_json(const Node& node) {
+}  // namespace
+
+json schema_value(const Node& node) {
   switch (node.kind) {
     case Node::Kind::null:
       return nullptr;
@@ -105,19 +108,17 @@ json to_json(const Node& node) {
       return countable(node.text);
     case Node::Kind::sequence: {
       json out = json::array();
-      for (const auto& item : node.items) out.push_back(to_json(item));
+      for (const auto& item : node.items) out.push_back(schema_value(item));
       return out;
     }
     case Node::Kind::mapping: {
       json out = json::object();
-      for (const auto& [key, value] : node.members) out[key.text] = to_json(value);
+      for (const auto& [key, value] : node.members) out[key.text] = schema_value(value);
       return out;
     }
   }
   return nullptr;
 }
-
-}  // namespace
 
 const std::string& schema_text() {
   static const std::string text = generated::schema_json;
@@ -126,7 +127,7 @@ const std::string& schema_text() {
 
 bool check_schema(const Node& root, const std::string& file, Diagnostics& diagnostics) {
   const CompiledSchema& schema = compiled();
-  json document = to_json(root);
+  json document = schema_value(root);
   valijson::adapters::NlohmannJsonAdapter adapter(document);
   valijson::Validator validator;
   valijson::ValidationResults results;

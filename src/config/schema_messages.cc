@@ -182,9 +182,14 @@ class Explainer {
     std::string message;
     switch (failed) {
       case Failed::enum_value: {
-        std::vector<std::string> values;
-        for (const json& v : schema.at("enum")) values.push_back(plain(v));
-        message = fmt::format("{} must be one of {}, not {}", what, join(values, ", "), value);
+        std::vector<std::string> values, words;
+        for (const json& v : schema.at("enum")) {
+          values.push_back(plain(v));
+          if (v.is_string()) words.push_back(v);
+        }
+        std::string hint = place.node->is_string() ? did_you_mean(place.node->text, words) : "";
+        message =
+            fmt::format("{} must be one of {}, not {}{}", what, join(values, ", "), value, hint);
         break;
       }
       case Failed::const_value:
@@ -201,9 +206,16 @@ class Explainer {
       case Failed::empty:
         message = fmt::format("{} must not be empty", what);
         break;
-      case Failed::not_schema:
-        message = fmt::format("{} {}", what, phrase(walker_.resolve(schema.at("not"))));
+      case Failed::not_schema: {
+        const json& ruled_out = walker_.resolve(schema.at("not"));
+        // A `not` without words of its own rules out a key whatever its value
+        // (`log` under `alive`): the holder's errorMessage is then the whole
+        // sentence, as editors show it, at the key.
+        if (!ruled_out.contains("errorMessage") && schema.contains("errorMessage"))
+          return error(key_mark(place), plain(schema.at("errorMessage")));
+        message = fmt::format("{} {}", what, phrase(ruled_out));
         break;
+      }
       default:
         message = fmt::format("{} {}, not {}", what, phrase(schema), value);
     }
@@ -265,10 +277,15 @@ class Explainer {
       }
       kinds.push_back(required[0].get<std::string>());
     }
-    for (const auto& [key, value] : place.node->members)
+    bool ruled_out = false;  // a kind this probe cannot be, reported at its key
+    for (const auto& [key, value] : place.node->members) {
       if (std::find(kinds.begin(), kinds.end(), key.text) != kinds.end()) found.push_back(key.text);
-    if (found.empty() && std::any_of(kinds.begin(), kinds.end(),
-                                     [&](const std::string& k) { return typo_of(place, k); }))
+      const json* member = walker_.member_schema(*place.schema, key.text);
+      ruled_out = ruled_out || (member && member->contains("not"));
+    }
+    if (found.empty() &&
+        (ruled_out || std::any_of(kinds.begin(), kinds.end(),
+                                  [&](const std::string& k) { return typo_of(place, k); })))
       return;
     error(key_mark(place),
           fmt::format("{} needs exactly one probe kind ({}); found {}", subject(place),

@@ -16,6 +16,19 @@ const json& anything() {
   return empty;
 }
 
+bool has_type(const json& value, const json& type) {
+  if (type.is_array())
+    return std::any_of(type.begin(), type.end(), [&](const json& t) { return has_type(value, t); });
+  if (type == "string") return value.is_string();
+  if (type == "object") return value.is_object();
+  if (type == "array") return value.is_array();
+  if (type == "boolean") return value.is_boolean();
+  if (type == "integer") return value.is_number_integer();
+  if (type == "number") return value.is_number();
+  if (type == "null") return value.is_null();
+  return false;
+}
+
 }  // namespace
 
 const json& SchemaWalker::resolve(const json& schema) const {
@@ -43,6 +56,15 @@ const json* SchemaWalker::member_schema(const json& schema, const std::string& k
   return &resolve(*additional);
 }
 
+const json& SchemaWalker::applicable(const json& schema, const Node& node) const {
+  auto condition = schema.find("if");
+  if (condition == schema.end()) return schema;
+  // The schema's conditionals test only the value's type.
+  bool holds = has_type(schema_value(node), resolve(*condition).value("type", json()));
+  auto branch = schema.find(holds ? "then" : "else");
+  return branch == schema.end() ? schema : applicable(resolve(*branch), node);
+}
+
 std::vector<std::string> SchemaWalker::declared_keys(const json& schema) const {
   std::vector<std::string> keys;
   if (auto properties = schema.find("properties"); properties != schema.end())
@@ -57,7 +79,9 @@ SchemaPlace SchemaWalker::root(const Node& node) const {
 SchemaPlace SchemaWalker::member(const SchemaPlace& parent, const Key& key, const Node& value) {
   using Role = SchemaPlace::Role;
   SchemaPlace place{Role::value, &value, &key, nullptr, key.text};
-  if (parent.schema) place.schema = member_schema(*parent.schema, key.text);
+  if (parent.schema)
+    if (const json* schema = member_schema(*parent.schema, key.text))
+      place.schema = &applicable(*schema, value);
   if (parent.role == Role::root && key.text == "services") {
     place.role = Role::services;
   } else if (parent.role == Role::services) {
@@ -76,7 +100,8 @@ SchemaPlace SchemaWalker::item(const SchemaPlace& parent, std::size_t index) con
                     fmt::format("{}[{}]", parent.label, index)};
   if (parent.schema) {
     auto items = parent.schema->find("items");
-    place.schema = items == parent.schema->end() ? &anything() : &resolve(*items);
+    place.schema =
+        items == parent.schema->end() ? &anything() : &applicable(resolve(*items), *place.node);
   }
   return place;
 }

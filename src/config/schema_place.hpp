@@ -24,6 +24,9 @@ struct SchemaPlace {
   std::string label;  // "ready", "command[1]", "env.PATH"; for a service, its name
 };
 
+/// The value as the validator sees it (defined in schema.cc).
+nlohmann::json schema_value(const Node& node);
+
 /// Navigates one schema document (draft-07, with "#/..." references) the way
 /// valijson applies it: `properties`, then `patternProperties`, then
 /// `additionalProperties` for a map's members; `items` for a list's.
@@ -40,6 +43,11 @@ class SchemaWalker {
   /// The schema for member `key` of a map under `schema`; nullptr when the
   /// key is not allowed there.
   const nlohmann::json* member_schema(const nlohmann::json& schema, const std::string& key);
+
+  /// The part of `schema` that applies to `node`: for a schema that depends
+  /// on the value's type (`if: {type: T}`, `then`, `else`), the branch that
+  /// the validator takes; otherwise `schema` itself.
+  const nlohmann::json& applicable(const nlohmann::json& schema, const Node& node) const;
 
   /// The keys that `schema` names under `properties`, for "did you mean".
   std::vector<std::string> declared_keys(const nlohmann::json& schema) const;

@@ -51,6 +51,27 @@ std::optional<Condition> read_condition(Reader& reader, const Node& node) {
   return std::nullopt;  // the schema names the allowed ones
 }
 
+// One entry of the map form: a condition word, or {condition, restart}.
+std::optional<Dependency> read_dependency(Reader& reader, const Key& key, const Node& value) {
+  Dependency dependency{.service = key.text, .condition = Condition::ready, .mark = key.mark};
+  if (!value.is_map()) {
+    auto condition = read_condition(reader, value);
+    if (!condition) return std::nullopt;
+    dependency.condition = *condition;
+    return dependency;
+  }
+  if (const Node* condition = value.find("condition")) {
+    auto word = read_condition(reader, *condition);
+    if (!word) return std::nullopt;
+    dependency.condition = *word;
+  }
+  if (const Node* restart = value.find("restart")) {
+    if (restart->kind != Node::Kind::boolean) return std::nullopt;  // the schema says so
+    dependency.restart = restart->text.front() == 't' || restart->text.front() == 'T';
+  }
+  return dependency;
+}
+
 std::vector<Dependency> read_depends_on(Reader& reader, const Node& node) {
   std::vector<Dependency> out;
   if (node.is_seq()) {
@@ -60,8 +81,8 @@ std::vector<Dependency> read_depends_on(Reader& reader, const Node& node) {
   } else if (node.is_map()) {
     for (const auto& [key, value] : node.members) {
       if (key.text.starts_with("x-")) continue;
-      if (auto condition = read_condition(reader, value))
-        out.push_back({.service = key.text, .condition = *condition, .mark = key.mark});
+      if (auto dependency = read_dependency(reader, key, value))
+        out.push_back(std::move(*dependency));
     }
   }
   return out;
@@ -123,6 +144,7 @@ std::optional<ServiceSpec> read_service(Reader& reader, const Key& key, const No
       service.user = *name;
     }
   }
+  read_supervision(reader, node, service);
   reader.leave_service();
   return service;
 }

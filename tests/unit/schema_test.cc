@@ -93,13 +93,47 @@ TEST_CASE("the schema's only oneOf is the choice of exactly one probe kind") {
     CHECK_FALSE(node.contains("anyOf"));
     if (auto it = node.find("oneOf"); it != node.end()) {
       ++choices;
-      CHECK(it->size() == 9);
+      CHECK((it->size() == 9 || it->size() == 4));  // every kind, or the polled ones
       for (const auto& branch : *it) CHECK(branch.at("required").size() == 1);
     }
     for (const auto& [key, child] : node.items()) visit(child);
   };
   visit(schema_json());
-  CHECK(choices == 2);  // `ready`, and each probe of an `all`
+  CHECK(choices == 3);  // `ready`, each probe of an `all`, and `alive`
+}
+
+TEST_CASE("the schema's conditionals test only the value's type") {
+  // The messages follow the branch that applies by the value's type alone.
+  int conditionals = 0;
+  std::function<void(const nlohmann::json&)> visit = [&](const nlohmann::json& node) {
+    if (!node.is_object()) return;
+    if (auto it = node.find("if"); it != node.end()) {
+      ++conditionals;
+      CHECK(*it == nlohmann::json{{"type", "string"}});
+      CHECK(node.contains("then"));
+      CHECK(node.contains("else"));
+    }
+    for (const auto& [key, child] : node.items()) visit(child);
+  };
+  visit(schema_json());
+  CHECK(conditionals == 1);  // a dependency: a condition word, or {condition, restart}
+}
+
+TEST_CASE("the schema gives the defaults of SPEC 1.5 to editors") {
+  auto schema = schema_json();
+  const auto& definitions = schema.at("definitions");
+  const auto& service = definitions.at("service").at("properties");
+  CHECK(service.at("restart").at("default") == "no");
+  CHECK(service.at("restart").at("enum") == nlohmann::json{"no", "on-failure", "always", false});
+  CHECK(definitions.at("backoff").at("default") ==
+        nlohmann::json{{"initial", "100ms"}, {"max", "30s"}});
+  const auto& alive = definitions.at("alive").at("properties");
+  CHECK(alive.at("interval").at("default") == "10s");
+  CHECK(alive.at("timeout").at("default") == "5s");
+  CHECK(alive.at("failures").at("default") == 3);
+  CHECK(definitions.at("condition").at("default") == "ready");
+  CHECK(definitions.at("dependency").at("else").at("properties").at("restart").at("default") ==
+        false);
 }
 
 // ---------------------------------------------------------------------------
@@ -195,6 +229,44 @@ services:
   d: {command: x, stop: {signal: QUIT, timeout: 1.5}}
   e: {command: x, stop: {timeout: 2m}}
   f: {command: x, stop: {signal: USR2}}
+)") == "");
+}
+
+TEST_CASE("restart, max_restarts, backoff, alive and watchdog in every form") {
+  CHECK(check(R"(
+ports: [api]
+services:
+  a: {command: x, restart: no}
+  b: {command: x, restart: false, max_restarts: 0}
+  c: {command: x, restart: on-failure, max_restarts: 5, backoff: 2s}
+  d: {command: x, restart: always, backoff: {initial: 250ms, max: 1m}, max_restarts: "${MAX}"}
+  e: {command: x, backoff: {initial: 1}, alive: {tcp: "${ports.api}"}}
+  f:
+    command: x
+    alive:
+      http: {url: "http://127.0.0.1:8080/health", status: 200}
+      interval: 30s
+      timeout: 2s
+      failures: 5
+  g: {command: x, alive: {exec: [pg_isready, -q], failures: "${FAILURES}"}}
+  h: {command: x, alive: {unix: run/app.sock, x-note: socket}}
+  i: {command: x, ready: {notify: true}, watchdog: 30s}
+  j: {command: x, backoff: {max: 5s, x-why: slow}}
+)") == "");
+}
+
+TEST_CASE("depends_on maps a name to a condition or to {condition, restart}") {
+  CHECK(check(R"(
+services:
+  db: {command: x}
+  api:
+    command: x
+    depends_on:
+      db: {condition: ready, restart: true}
+      migrate: completed
+      cache: {restart: false}
+      queue: {condition: started}
+      search: {x-note: later}
 )") == "");
 }
 
@@ -665,6 +737,137 @@ services:
   c: {command: x, ready: {log: {stream: stderr}}}
 )") == error(2, 27, "'http' has no 'url'") + error(3, 27, "'tcp' has no 'port'") +
             error(4, 27, "'log' has no 'pattern'"));
+}
+
+// ---------------------------------------------------------------------------
+// Supervision (SPEC 1.4, 1.5).
+
+TEST_CASE("a wrong restart policy lists the allowed ones and suggests the closest") {
+  CHECK(check(R"(
+services:
+  a: {command: x, restart: on-falure}
+  b: {command: x, restart: true}
+  c: {command: x, restart: [always]}
+)") == error(2, 28,
+             "'restart' must be one of no, on-failure, always, false, not 'on-falure'; did you "
+             "mean 'on-failure'?") +
+            error(3, 28, "'restart' must be one of no, on-failure, always, false, not true") +
+            error(4, 28, "'restart' must be one of no, on-failure, always, false, not a list"));
+}
+
+TEST_CASE("max_restarts and failures are whole numbers in range") {
+  CHECK(check(R"(
+services:
+  a: {command: x, max_restarts: -1}
+  b: {command: x, max_restarts: 2.5}
+  c: {command: x, alive: {tcp: 1, failures: 0}}
+  d: {command: x, alive: {tcp: 1, failures: often}}
+)") == error(2, 33, "'max_restarts' must be 0 or more, not -1") +
+            error(3, 33, "'max_restarts' must be a whole number, 0 or more, not 2.5") +
+            error(4, 45, "'failures' must be 1 or more, not 0") +
+            error(5, 45, "'failures' must be a whole number, 1 or more, not 'often'"));
+}
+
+TEST_CASE("backoff is a duration or {initial, max}") {
+  CHECK(check(R"(
+services:
+  a: {command: x, backoff: soon}
+  b: {command: x, backoff: [1s, 2s]}
+  c: {command: x, backoff: {initial: 1s, maxx: 2s}}
+  d: {command: x, backoff: {initial: later}}
+  e: {command: x, backoff: -1}
+)") == error(2, 28,
+             "'backoff' must be a duration (a number of seconds, or a number with a unit such as "
+             "250ms, 1.5s, 2m, 1h), or a map with initial and max, not 'soon'") +
+            error(3, 28,
+                  "'backoff' must be a duration (a number of seconds, or a number with a unit "
+                  "such as 250ms, 1.5s, 2m, 1h), or a map with initial and max, not a list") +
+            error(4, 42, "unknown key 'maxx' in 'backoff'; did you mean 'max'?") +
+            error(5, 38,
+                  "'initial' must be a duration: a number of seconds, or a number with a unit "
+                  "such as 250ms, 1.5s, 2m, 1h, not 'later'") +
+            error(6, 28, "'backoff' must be 0 or more, not -1"));
+}
+
+TEST_CASE("alive takes a polled probe; another kind is an error at its key, said once") {
+  CHECK(check(R"(
+services:
+  a: {command: x, alive: {log: ready}}
+  b: {command: x, alive: {notify: true, tcp: 1}}
+  c: {command: x, alive: {fd: 3, all: [{tcp: 1}]}}
+  d: {command: x, alive: {file: up.flag}}
+)") == error(2, 27,
+             "alive: a log probe cannot be checked for liveness; use tcp, http, exec or unix") +
+            error(3, 27,
+                  "alive: a notify probe cannot be checked for liveness; use tcp, http, exec or "
+                  "unix") +
+            error(4, 27,
+                  "alive: an fd probe cannot be checked for liveness; use tcp, http, exec or "
+                  "unix") +
+            error(4, 34,
+                  "alive: an all probe cannot be checked for liveness; use tcp, http, exec or "
+                  "unix") +
+            error(5, 27,
+                  "alive: a file probe cannot be checked for liveness; use tcp, http, exec or "
+                  "unix"));
+}
+
+TEST_CASE("alive needs exactly one of its kinds, and its keys are checked") {
+  const std::string polled = "(tcp, http, exec, unix)";
+  CHECK(
+      check(R"(
+services:
+  a: {command: x, alive: {interval: 5s}}
+  b: {command: x, alive: {tcp: 1, exec: "true"}}
+  c: {command: x, alive: {tpc: 1}}
+  d: {command: x, alive: {tcp: 1, intervall: 5s}}
+  e: {command: x, alive: {http: "localhost:8080/health"}}
+  f: {command: x, alive: tcp}
+)") == error(2, 19, "'alive' needs exactly one probe kind " + polled + "; found none") +
+           error(3, 19, "'alive' needs exactly one probe kind " + polled + "; found tcp and exec") +
+           error(4, 27, "unknown key 'tpc' in 'alive'; did you mean 'tcp'?") +
+           error(5, 35, "unknown key 'intervall' in 'alive'; did you mean 'interval'?") +
+           error(6, 33,
+                 "'http' must be an http:// URL, or a map with url, method, status, headers, "
+                 "body, not 'localhost:8080/health'") +
+           error(7, 26, "'alive' must be a map with one probe kind, not 'tcp'"));
+}
+
+TEST_CASE("watchdog is a duration") {
+  CHECK(check("services: {a: {command: x, ready: {notify: true}, watchdog: soon}}") ==
+        error(1, 61,
+              "'watchdog' must be a duration: a number of seconds, or a number with a unit such "
+              "as 250ms, 1.5s, 2m, 1h, not 'soon'"));
+}
+
+TEST_CASE("a dependency's map form has condition and restart, each checked") {
+  CHECK(check(R"(
+services:
+  api:
+    command: x
+    depends_on:
+      db: {conditon: ready}
+      cache: {condition: healthy, restart: yes}
+      queue: {restart: true, retry: 3}
+      search: 5
+      mail:
+)") == error(5, 12, "unknown key 'conditon' in 'depends_on.db'; did you mean 'condition'?") +
+            error(6, 26, "'condition' must be one of started, ready, completed, not 'healthy'") +
+            error(6, 44, "'restart' must be true or false, not 'yes'") +
+            error(7, 30, "unknown key 'retry' in 'depends_on.queue'") +
+            error(8, 15,
+                  "'depends_on.search' must be a condition (started, ready or completed), or a "
+                  "map with condition and restart, not 5") +
+            error(9, 7,
+                  "'depends_on.mail' must be a condition (started, ready or completed), or a map "
+                  "with condition and restart, not empty"));
+}
+
+TEST_CASE("a misspelt condition word is suggested its closest") {
+  CHECK(check("services: {api: {command: x, depends_on: {db: complete}}}") ==
+        error(1, 47,
+              "'depends_on.db' must be one of started, ready, completed, not 'complete'; did you "
+              "mean 'completed'?"));
 }
 
 // ---------------------------------------------------------------------------
