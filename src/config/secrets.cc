@@ -160,6 +160,7 @@ Secrets Secrets::of(const ProjectSpec& project) {
     collect.env(service.env);
     collect.command(service.command);
     if (service.ready) collect.probe(*service.ready);
+    if (service.alive) collect.probe(service.alive->probe);
   }
   return Secrets(collect.values);
 }

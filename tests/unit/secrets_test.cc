@@ -129,6 +129,23 @@ services:
                                                                   "url-pass"});
 }
 
+TEST_CASE("an alive probe's credential headers and URL passwords are secrets too") {
+  auto project = load_or_fail(R"(
+services:
+  api:
+    command: ./api
+    alive:
+      http:
+        url: "http://u:alive-pass@127.0.0.1:8080/health"
+        headers: {X-Api-Key: alive-key-1}
+  worker:
+    command: ./worker
+    alive: {exec: [check, "amqp://guest:alive-exec-pass@mq"]}
+)");
+  CHECK(Secrets::of(project).values() ==
+        std::vector<std::string>{"alive-exec-pass", "alive-key-1", "alive-pass"});
+}
+
 TEST_CASE("a partly loaded project still gives its secrets, for its diagnostics") {
   auto compiled = compile(R"(
 env: {API_TOKEN: tok-abc-123}
