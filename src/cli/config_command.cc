@@ -2,6 +2,7 @@
 // interpolated and normalised, in a form that `summon check` accepts again.
 #include <csignal>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include <fmt/format.h>
@@ -78,9 +79,15 @@ class ConfigPrinter {
         config::looks_secret);
     if (!service.depends_on.empty()) {
       out_ << YAML::Key << "depends_on" << YAML::Value << YAML::BeginMap;
-      for (const auto& dependency : service.depends_on)
-        out_ << YAML::Key << dependency.service << YAML::Value
-             << config::condition_name(dependency.condition);
+      for (const auto& dependency : service.depends_on) {
+        out_ << YAML::Key << dependency.service << YAML::Value;
+        if (dependency.restart)
+          out_ << YAML::Flow << YAML::BeginMap << YAML::Key << "condition" << YAML::Value
+               << config::condition_name(dependency.condition) << YAML::Key << "restart"
+               << YAML::Value << true << YAML::EndMap;
+        else
+          out_ << config::condition_name(dependency.condition);
+      }
       out_ << YAML::EndMap;
     }
     if (service.ready) {
@@ -97,10 +104,29 @@ class ConfigPrinter {
     out_ << YAML::Key << "timeout" << YAML::Value << config::format_duration(service.stop.timeout);
     out_ << YAML::EndMap;
     if (service.user) out_ << YAML::Key << "user" << YAML::Value << shown(*service.user);
+    supervision(service);
     out_ << YAML::EndMap;
   }
 
-  void probe(const config::Probe& probe, bool with_timing) {
+  void supervision(const config::ServiceSpec& service) {
+    out_ << YAML::Key << "restart" << YAML::Value << config::restart_policy_name(service.restart);
+    if (service.max_restarts)
+      out_ << YAML::Key << "max_restarts" << YAML::Value << *service.max_restarts;
+    out_ << YAML::Key << "backoff" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key
+         << "initial" << YAML::Value << config::format_duration(service.backoff.initial)
+         << YAML::Key << "max" << YAML::Value << config::format_duration(service.backoff.max)
+         << YAML::EndMap;
+    if (service.alive) {
+      out_ << YAML::Key << "alive" << YAML::Value;
+      probe(service.alive->probe, true, service.alive->failures);
+    }
+    if (service.watchdog)
+      out_ << YAML::Key << "watchdog" << YAML::Value << config::format_duration(*service.watchdog);
+  }
+
+  // With timing, as `ready` or `alive` (which adds `failures`); without, as an item of `all`.
+  void probe(const config::Probe& probe, bool with_timing,
+             std::optional<int> failures = std::nullopt) {
     out_ << YAML::BeginMap;
     out_ << YAML::Key << config::probe_kind_name(probe) << YAML::Value;
     std::visit([&](const auto& kind) { probe_kind(kind); }, probe.kind);
@@ -108,6 +134,7 @@ class ConfigPrinter {
       out_ << YAML::Key << "timeout" << YAML::Value << config::format_duration(probe.timeout);
       out_ << YAML::Key << "interval" << YAML::Value << config::format_duration(probe.interval);
     }
+    if (failures) out_ << YAML::Key << "failures" << YAML::Value << *failures;
     out_ << YAML::EndMap;
   }
 

@@ -195,6 +195,41 @@ TEST_CASE("config fills in the defaults") {
   CHECK(run.out.find("db: ready") != std::string::npos);
 }
 
+TEST_CASE("config prints the supervision keys with their defaults filled in") {
+  auto run = summon({"config", "supervision"});
+  INFO(run.err);
+  CHECK(run.exit_code == 0);
+  CHECK(contains(run.out,
+                 "    restart: always\n"
+                 "    max_restarts: 5\n"
+                 "    backoff: {initial: 2s, max: 2s}\n"
+                 "    watchdog: 30s\n"));
+  CHECK(contains(run.out,
+                 "    restart: on-failure\n"
+                 "    backoff: {initial: 250ms, max: 30s}\n"));
+  CHECK(contains(run.out,
+                 "    depends_on:\n"
+                 "      migrate: completed\n"
+                 "      db: {condition: ready, restart: true}\n"));
+  CHECK(contains(run.out,
+                 "    restart: no\n"
+                 "    backoff: {initial: 100ms, max: 30s}\n"
+                 "    alive:\n"
+                 "      http:\n"
+                 "        url: http://127.0.0.1:${ports.api}/health\n"
+                 "        method: GET\n"
+                 "        status: [2xx, 3xx]\n"
+                 "      timeout: 5s\n"
+                 "      interval: 10s\n"
+                 "      failures: 5\n"));
+  CHECK(contains(run.out,
+                 "    alive:\n"
+                 "      tcp: {host: localhost, port: \"${ports.api}\"}\n"
+                 "      timeout: 5s\n"
+                 "      interval: 1m\n"
+                 "      failures: 3\n"));
+}
+
 TEST_CASE("config shows ${project.dir} and ${service.cwd} resolved, absolute") {
   TempDir dir;
   dir.write("proj/services.yaml", R"y(
@@ -212,7 +247,7 @@ services:
 }
 
 TEST_CASE("config's output is a valid services file of the same project") {
-  for (const char* project : {"shop", "small", "named", "secrets"}) {
+  for (const char* project : {"shop", "small", "named", "secrets", "supervision"}) {
     CAPTURE(project);
     auto config = summon({"config", project, "--show-secrets"});
     REQUIRE(config.exit_code == 0);
