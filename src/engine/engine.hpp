@@ -21,11 +21,12 @@
 //   readiness deadline. Restarts wait a backoff delay; after `max_restarts`
 //   in a row it has failed ("...; gave up after 5 restarts").
 // - Otherwise exit code 0 is never a failure: the service is `completed`.
-// - A non-zero exit (or death by a signal) before the service was ready, or
-//   during bring-up, fails the run; so does any failure during bring-up.
+// - A non-zero exit (or death by a signal) during bring-up fails the run; so
+//   does any failure during bring-up.
 // - After bring-up, in `up` mode the service is `failed` and the rest keep
-//   running, unless abort_on_exit; in `run` mode it fails the run, as does
-//   an `unhealthy` service that is not restarted.
+//   running, unless abort_on_exit; so when a service started again (by
+//   `restart` or `start`) exits before it is ready. In `run` mode it fails
+//   the run, as does an `unhealthy` service that is not restarted.
 // - Once the run is being torn down, nothing is a failure any more: the first
 //   failure stands, and a shutdown that had none ends with exit code 0.
 // A failure of the run wants everything down: nothing new starts, every

@@ -107,12 +107,16 @@ void Engine::do_exited(ServiceIndex i, const ExitStatus& status) {
 
 void Engine::exited_for_good(ServiceIndex i, const ExitStatus& status) {
   const State state = runs_[i].state;
-  if (state == State::started) {
-    fail(i, Event::exited_error, exited_before_ready(status), status);
+  const std::string reason =
+      state == State::started ? exited_before_ready(status) : describe(status);
+  // Once the run is up, `up` keeps the rest running: also when a service
+  // that was started again (a `restart`, a `start`) exits before it is ready.
+  if (!in_bring_up() && options_.mode == Mode::up && !options_.abort_on_exit) {
+    fail_quietly(i, Event::exited_error, reason, status);
     return;
   }
-  if (!in_bring_up() && options_.mode == Mode::up && !options_.abort_on_exit) {
-    fail_quietly(i, Event::exited_error, describe(status), status);
+  if (state == State::started) {
+    fail(i, Event::exited_error, reason, status);
     return;
   }
   // A one-shot task that fails while others wait for it to complete: say who.

@@ -1,19 +1,24 @@
 // Session: a Stack run on a thread of its own, and what the caller may ask
 // while it runs. The loop thread reports; the caller's threads read what it
-// reported, under one mutex.
+// reported, under one mutex, and hand it commands through Stack::post.
 #include <summon/session.hpp>
 
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <condition_variable>
+#include <cstdint>
 #include <exception>
+#include <functional>
+#include <iterator>
 #include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
 
+#include "config/duration.hpp"
 #include "config/environment.hpp"
 #include "config/secrets.hpp"
 #include "config/suggest.hpp"
@@ -30,6 +35,11 @@ namespace {
 
 // What output() keeps of each service; older lines go first.
 constexpr std::size_t output_limit = 8 << 20;
+
+constexpr std::size_t state_count = static_cast<std::size_t>(State::skipped) + 1;
+constexpr std::size_t at(State state) {
+  return static_cast<std::size_t>(state);
+}
 
 State public_state(engine::State state) {
   switch (state) {
@@ -100,13 +110,35 @@ class Session::Impl final : public runtime::StackObserver, public runtime::Outpu
   /// What went wrong while the services ran, once; then nothing.
   std::string take_problems();
 
+  void stop(std::string_view name);
+  void start(std::string_view name) { bring_back(index_of(name), Command::start); }
+  void restart(std::string_view name) { bring_back(index_of(name), Command::restart); }
+  bool wait_for(std::string_view name, State state, std::chrono::milliseconds timeout) const;
+
   int port(std::string_view name) const;
   State state(std::string_view name) const;
   std::optional<pid_t> pid(std::string_view name) const;
+  int restarts(std::string_view name) const;
   std::string output(std::string_view name) const;
   std::map<std::string, std::string> environment() const;
 
  private:
+  enum class Command { start, restart };
+  struct Said {
+    std::string reason;
+    std::string summary;
+  };
+
+  // From the callers' threads, with mutex_ held.
+  template <class T>
+  std::optional<T> on_loop(std::unique_lock<std::mutex>& lock,
+                           std::function<T(engine::Engine&)> task);
+  void bring_back(graph::ServiceIndex i, Command command);
+  std::chrono::milliseconds longest_way_back(graph::ServiceIndex i) const;
+  [[noreturn]] void throw_failure(graph::ServiceIndex i);
+  [[noreturn]] void throw_late(std::unique_lock<std::mutex>& lock, graph::ServiceIndex i,
+                               std::uint64_t from, std::chrono::milliseconds limit);
+
   // From the loop thread.
   void on_change(const engine::StateChange& change) override;
   void on_all_ready(std::size_t services, engine::Duration since_bring_up) override;
@@ -137,11 +169,19 @@ class Session::Impl final : public runtime::StackObserver, public runtime::Outpu
   struct Seen {
     State state = State::pending;
     std::optional<pid_t> pid;
+    int restarts = 0;
     std::string output;
+    // The number of the change (changes_) that last brought it into each
+    // state: a wait compares them with where it began, so that it never
+    // misses a state passed through between two looks.
+    std::array<std::uint64_t, state_count> entered{};
+    std::string failure;          // why it last failed, masked
+    std::string failure_summary;  // and that failure as StartError says it
   };
   mutable std::mutex mutex_;
-  std::condition_variable changed_;
+  mutable std::condition_variable changed_;  // after every report
   std::vector<Seen> seen_;
+  std::uint64_t changes_ = 0;  // state changes so far
   bool all_ready_ = false;
   bool done_ = false;
   bool stopping_ = false;
@@ -259,18 +299,30 @@ std::string Session::Impl::take_problems() {
 }
 
 void Session::Impl::on_change(const engine::StateChange& change) {
-  const auto& name = name_of(change.service);
+  const auto i = change.service;
+  const auto& name = name_of(i);
   std::lock_guard lock(mutex_);
-  Seen& seen = seen_[change.service];
-  seen.state = public_state(change.to);
+  Seen& seen = seen_[i];
+  if (const State state = public_state(change.to); state != seen.state) {
+    seen.state = state;
+    seen.entered[at(state)] = ++changes_;
+  }
   const bool over = change.exit || change.to == engine::State::stopped ||
                     change.to == engine::State::completed || change.to == engine::State::failed ||
                     change.to == engine::State::skipped;
-  seen.pid = over ? std::nullopt : stack_->runner().pid(change.service);
-  if (change.to == engine::State::failed && all_ready_ && !stopping_)
-    problems_.push_back(fmt::format("{}: {}", name, secrets_.mask(change.reason)));
+  seen.pid = over ? std::nullopt : stack_->runner().pid(i);
+  seen.restarts = stack_->engine().restarts(i);
+  if (change.to == engine::State::failed) {
+    // Kept for restart() and start(), which may be waiting for this service.
+    seen.failure = secrets_.mask(change.reason);
+    seen.failure_summary =
+        runtime::failure_summary(fmt::format("{}: {}", name, seen.failure),
+                                 compiled_.project->services[i], stack_->runner().tail(i));
+    if (all_ready_ && !stopping_) problems_.push_back(fmt::format("{}: {}", name, seen.failure));
+  }
   if (change.to == engine::State::stopped && change.killed)
     problems_.push_back(fmt::format("{}: did not stop in time and was killed", name));
+  changed_.notify_all();
 }
 
 void Session::Impl::on_all_ready(std::size_t, engine::Duration) {
@@ -321,6 +373,168 @@ void Session::Impl::on_warning(graph::ServiceIndex i, std::string_view text) {
   problems_.push_back(std::move(problem));
 }
 
+// The loop runs the task, unless it ends first (a teardown that finished
+// meanwhile): then done_ is set and the wait ends without an answer. The
+// answer is shared, so that a task run late never writes to a caller gone.
+template <class T>
+std::optional<T> Session::Impl::on_loop(std::unique_lock<std::mutex>& lock,
+                                        std::function<T(engine::Engine&)> task) {
+  if (!stack_ || stopping_ || done_) return std::nullopt;
+  auto answer = std::make_shared<std::optional<T>>();
+  stack_->post([this, answer, task = std::move(task)](engine::Engine& engine) {
+    T value = task(engine);  // without the mutex: the engine reports as it goes
+    std::lock_guard lock(mutex_);
+    *answer = std::move(value);
+    changed_.notify_all();
+  });
+  changed_.wait(lock, [&] { return answer->has_value() || done_; });
+  return std::move(*answer);
+}
+
+void Session::Impl::stop(std::string_view name) {
+  const auto i = index_of(name);
+  std::unique_lock lock(mutex_);
+  // The task reads changes_ on the loop, its only writer.
+  auto from = on_loop<std::uint64_t>(lock, [this, i](engine::Engine& engine) {
+    const auto from = changes_;
+    engine.stop(i);
+    return from;
+  });
+  if (!from) return;  // the session has ended: nothing of it runs
+  changed_.wait(lock, [&] {
+    const Seen& seen = seen_[i];
+    for (State over : {State::stopped, State::completed, State::failed, State::skipped})
+      if (seen.state == over || seen.entered[at(over)] > *from) return true;
+    return done_;
+  });
+}
+
+void Session::Impl::bring_back(graph::ServiceIndex i, Command command) {
+  const auto& name = name_of(i);
+  std::unique_lock lock(mutex_);
+  // Counted from just before the command, on the loop: a later `ready` is
+  // the new process's.
+  auto from = on_loop<std::uint64_t>(lock, [this, i, command](engine::Engine& engine) {
+    const auto from = changes_;
+    if (command == Command::restart)
+      engine.restart(i);
+    else
+      engine.start(i);
+    return from;
+  });
+  if (!from)
+    throw Error(fmt::format("summon::Session: cannot {} {}: the session has ended",
+                            command == Command::start ? "start" : "restart", name));
+
+  // start() wants it and what it depends on up, and leaves what is up as it
+  // is (the service itself is started again only if it ended: a task that
+  // completed runs anew). restart() wants the service itself anew. Either
+  // may wait on what it depends on: a failure among them is the answer too.
+  const auto waits_on = compiled_.graph->closure({i});
+  auto back = [&](graph::ServiceIndex k) {
+    const Seen& seen = seen_[k];
+    if (seen.entered[at(State::ready)] > *from || seen.entered[at(State::completed)] > *from)
+      return true;
+    if (command == Command::restart) return false;
+    return seen.state == State::ready || seen.state == State::unhealthy ||
+           (seen.state == State::completed && k != i);
+  };
+  enum class Outcome { waiting, ready, failed, ended };
+  std::optional<graph::ServiceIndex> failed;
+  auto outcome = [&] {
+    if (command == Command::restart ? back(i) : std::ranges::all_of(waits_on, back))
+      return Outcome::ready;
+    for (auto k : waits_on)
+      if (seen_[k].entered[at(State::failed)] > *from) {
+        failed = k;
+        return Outcome::failed;
+      }
+    return done_ ? Outcome::ended : Outcome::waiting;
+  };
+  const auto limit = longest_way_back(i);
+  changed_.wait_for(lock, limit, [&] { return outcome() != Outcome::waiting; });
+  switch (outcome()) {
+    case Outcome::ready:
+      return;
+    case Outcome::failed:
+      throw_failure(*failed);
+    case Outcome::ended:
+      throw Error(
+          fmt::format("summon::Session: the session ended before {} was ready again", name));
+    case Outcome::waiting:
+      break;
+  }
+  // Not back in time: the engine goes on trying, the caller hears of the
+  // first service still not up.
+  throw_late(lock, command == Command::start ? *std::ranges::find_if_not(waits_on, back) : i, *from,
+             limit);
+}
+
+// What the service's probe saw last, or what it waits for if it has not
+// started again, and its last lines, as a failed bring-up would say them.
+void Session::Impl::throw_late(std::unique_lock<std::mutex>& lock, graph::ServiceIndex i,
+                               std::uint64_t from, std::chrono::milliseconds limit) {
+  auto said = on_loop<Said>(lock, [this, i, limit, from](engine::Engine& engine) {
+    const auto waited = std::chrono::duration_cast<config::Duration>(limit);
+    const auto& spec = compiled_.project->services[i];
+    std::string reason;
+    if (seen_[i].entered[at(State::starting)] > from) {
+      reason = engine::not_ready_after(waited, stack_->runner().last_probe_result(i));
+      if (int restarts = engine.restarts_in_row(i); restarts > 0)
+        reason = engine::restarts_tried(reason, restarts);
+    } else {
+      reason = "not started after " + config::format_duration(waited);
+      std::string waits;
+      for (const auto& entry : spec.depends_on) {
+        auto k = compiled_.graph->index(entry.service);
+        if (!k || engine::meets(engine.state(*k), entry.condition)) continue;
+        waits += fmt::format("{}{} ({})", waits.empty() ? ": waits for " : ", ", entry.service,
+                             engine::state_name(engine.state(*k)));
+      }
+      reason += waits;
+    }
+    reason = secrets_.mask(reason);
+    return Said{reason, runtime::failure_summary(fmt::format("{}: {}", name_of(i), reason), spec,
+                                                 stack_->runner().tail(i))};
+  });
+  if (!said)
+    throw Error(
+        fmt::format("summon::Session: the session ended before {} was ready again", name_of(i)));
+  throw StartError(name_of(i), said->reason, said->summary);
+}
+
+// Each of it and what it depends on may have to stop, then take its whole
+// `ready` timeout; past all of that together, it is not coming back.
+std::chrono::milliseconds Session::Impl::longest_way_back(graph::ServiceIndex i) const {
+  std::chrono::milliseconds total{};
+  for (auto k : compiled_.graph->closure({i})) {
+    const auto& spec = compiled_.project->services[k];
+    total += spec.stop.timeout;
+    if (spec.ready) total += options_.timeout ? *options_.timeout : spec.ready->timeout;
+  }
+  return total;
+}
+
+// A failure thrown here is the caller's to handle; stop() does not tell it again.
+void Session::Impl::throw_failure(graph::ServiceIndex k) {
+  const Seen& seen = seen_[k];
+  const auto problem = fmt::format("{}: {}", name_of(k), seen.failure);
+  if (auto found = std::find(problems_.rbegin(), problems_.rend(), problem);
+      found != problems_.rend())
+    problems_.erase(std::next(found).base());
+  throw StartError(name_of(k), seen.failure, seen.failure_summary);
+}
+
+bool Session::Impl::wait_for(std::string_view name, State state,
+                             std::chrono::milliseconds timeout) const {
+  const auto i = index_of(name);
+  std::unique_lock lock(mutex_);
+  const auto from = changes_;
+  auto came = [&] { return seen_[i].state == state || seen_[i].entered[at(state)] > from; };
+  changed_.wait_for(lock, timeout, [&] { return came() || done_; });
+  return came();
+}
+
 graph::ServiceIndex Session::Impl::index_of(std::string_view name) const {
   auto index = compiled_.graph->index(std::string(name));
   if (index && in_run_[*index]) return *index;
@@ -349,6 +563,12 @@ std::optional<pid_t> Session::Impl::pid(std::string_view name) const {
   const auto i = index_of(name);
   std::lock_guard lock(mutex_);
   return seen_[i].pid;
+}
+
+int Session::Impl::restarts(std::string_view name) const {
+  const auto i = index_of(name);
+  std::lock_guard lock(mutex_);
+  return seen_[i].restarts;
 }
 
 std::string Session::Impl::output(std::string_view name) const {
@@ -389,6 +609,24 @@ const Session::Impl& Session::impl() const {
   if (!impl_) throw std::logic_error("summon::Session: used after it was moved from");
   return *impl_;
 }
+Session::Impl& Session::impl() {
+  if (!impl_) throw std::logic_error("summon::Session: used after it was moved from");
+  return *impl_;
+}
+
+void Session::stop(std::string_view name) {
+  impl().stop(name);
+}
+void Session::start(std::string_view name) {
+  impl().start(name);
+}
+void Session::restart(std::string_view name) {
+  impl().restart(name);
+}
+bool Session::wait_for(std::string_view name, State state,
+                       std::chrono::milliseconds timeout) const {
+  return impl().wait_for(name, state, timeout);
+}
 
 int Session::port(std::string_view name) const {
   return impl().port(name);
@@ -398,6 +636,9 @@ State Session::state(std::string_view name) const {
 }
 std::optional<pid_t> Session::pid(std::string_view name) const {
   return impl().pid(name);
+}
+int Session::restarts(std::string_view name) const {
+  return impl().restarts(name);
 }
 std::string Session::output(std::string_view name) const {
   return impl().output(name);

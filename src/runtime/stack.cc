@@ -111,6 +111,10 @@ void Stack::request_stop() {
   boost::asio::post(io_, [this] { engine_->shut_down(); });
 }
 
+void Stack::post(std::function<void(engine::Engine&)> task) {
+  boost::asio::post(io_, [this, task = std::move(task)] { task(*engine_); });
+}
+
 // Without its guardian a run could outlive summon's own death: stop it.
 void Stack::watch_guardian() {
   boost::system::error_code error;

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -77,12 +78,20 @@ class Stack : private engine::Observer {
   /// returns its exit code (128+N for signal N), or 1 if a service failed.
   int run(const std::vector<std::string>& command);
 
+  // Safe to call from another thread while up() or run() runs on this one
+  // (the only members that are); not during the stack's destruction.
+
   /// Begins an ordered teardown, as a first SIGTERM would: up() or run()
-  /// returns once it is over. The only member safe to call from another
-  /// thread while up() or run() runs on this one. Before they start, the
-  /// teardown follows at once after bring-up begins; after they have
-  /// returned, it does nothing. Not during the stack's destruction.
+  /// returns once it is over. Before they start, the teardown follows at once
+  /// after bring-up begins; after they have returned, it does nothing.
   void request_stop();
+  /// Runs `task` on the loop's thread, with the engine, between two events:
+  /// how another thread gives the engine a command (engine.restart(i)) or
+  /// reads what only the loop may read. Tasks run in the order they were
+  /// posted. One posted before up() or run() runs once they start; one
+  /// posted after the loop has ended never runs, and is destroyed with the
+  /// stack.
+  void post(std::function<void(engine::Engine&)> task);
 
   const engine::Engine& engine() const { return *engine_; }
   const ProcessRunner& runner() const { return *runner_; }

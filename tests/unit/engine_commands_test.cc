@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "engine_harness.hpp"
 
@@ -13,6 +14,7 @@ using summon::engine::State;
 using summon::engine::Want;
 using summon::testing::Calls;
 using summon::testing::EngineHarness;
+using Lines = std::vector<std::string>;
 
 namespace {
 
@@ -103,6 +105,32 @@ TEST_CASE("restart stops a service and starts it again at once") {
   CHECK(h.state("api") == State::ready);
   CHECK(h.engine().restarts(h.index("api")) == 1);
   CHECK(h.engine().restarts_in_row(h.index("api")) == 0);
+}
+
+TEST_CASE("in up, a restarted service that exits before it is ready fails alone") {
+  EngineHarness h(R"(services:
+  db: {command: x, ready: {tcp: 5432}}
+  api: {command: x}
+)");
+  h.engine().bring_up();
+  h.started("db");
+  h.ready("db");
+  h.started("api");
+  h.calls();
+  h.engine().restart(h.index("db"));
+  h.stopped("db");
+  h.started("db");
+  h.observer.take_lines();
+  h.exited("db", 1);
+  CHECK(h.observer.take_lines() == Lines{"db failed: exited with code 1 before it was ready"});
+  CHECK_FALSE(h.engine().failure());
+  CHECK(h.engine().phase() == Phase::up);
+  CHECK(h.state("api") == State::ready);
+  // And it can be started again.
+  h.stopped("db");
+  h.calls();
+  h.engine().restart(h.index("db"));
+  CHECK(h.calls() == Calls{"start db"});
 }
 
 TEST_CASE("restart of a failed or completed service starts it anew") {
