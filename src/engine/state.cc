@@ -32,6 +32,7 @@ constexpr Row table[] = {
 
     {ready, exited_ok, completed},     {ready, exited_error, failed},
     {ready, restart, stopping},        {ready, alive_failed, unhealthy},
+    {ready, give_up, failed},
     {ready, stop, stopping},           {ready, kill, killing},
 
     {unhealthy, alive_held, ready},    {unhealthy, exited_ok, completed},

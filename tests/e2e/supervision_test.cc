@@ -89,7 +89,7 @@ TEST_CASE("a crash-looping service leaves nothing behind when summon is SIGKILLe
 TEST_CASE("after max_restarts in a row the service has failed; in up the rest keep running") {
   Sandbox sandbox;
   auto up = sandbox.up("supervise_gives_up.yaml");
-  REQUIRE(up.wait_for_line("[summon] crasher exited with code 3; restart 2 in 0ms"));
+  REQUIRE(up.wait_for_line("[summon] crasher exited with code 3; restart 2 in 0s"));
   REQUIRE(up.wait_for_line("[summon] crasher exited with code 3; gave up after 2 restarts"));
   up.send(SIGINT);
   const auto& run = up.finish();
@@ -118,7 +118,7 @@ TEST_CASE("restart: true dependents are stopped with a crashed dependency and st
   auto record = sandbox.record();
   REQUIRE(starts(record, "db").size() == 1);
   ::kill(starts(record, "db")[0], SIGKILL);
-  REQUIRE(up.wait_for_line("[summon] db was killed by signal KILL; restart 1 in 0ms"));
+  REQUIRE(up.wait_for_line("[summon] db was killed by signal KILL; restart 1 in 0s"));
   int api_starts = 0;
   REQUIRE(up.wait_for_line_if([&](std::string_view line) {
     return line.starts_with("[summon] api started") && ++api_starts == 2;
@@ -148,7 +148,7 @@ TEST_CASE("an alive probe makes a service unhealthy; restarted with a policy, re
   CHECK(contains(unhealthy->text, "(2 in a row)"));
   REQUIRE(up.wait_for_line_if([](std::string_view line) {
     return line.starts_with("[summon] restarted unhealthy: ") &&
-           line.find("(2 in a row); restart 1 in 0ms") != line.npos;
+           line.find("(2 in a row); restart 1 in 0s") != line.npos;
   }));
   std::filesystem::remove(sick);
   REQUIRE(up.wait_for_line("[summon] mended ready again"));
