@@ -56,7 +56,7 @@ struct EngineOptions {
   bool abort_on_exit = false;  // `up --abort-on-exit`
 };
 
-class Engine {
+class Engine : public RunnerEvents {
  public:
   /// Runs the services in `selected` and everything they depend on. The
   /// project, graph, runner, clock and observer must outlive the engine.
@@ -64,7 +64,7 @@ class Engine {
          std::vector<ServiceIndex> selected, Runner& runner, Clock& clock, Observer& observer,
          EngineOptions options = {});
   /// Cancels the engine's timers; it does not stop anything.
-  ~Engine();
+  ~Engine() override;
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
@@ -84,18 +84,22 @@ class Engine {
   // state (or for a service outside the run) is ignored.
 
   /// Service i's process was spawned (exec succeeded).
-  void on_started(ServiceIndex i);
+  void on_started(ServiceIndex i) override;
   /// Service i could not be spawned; `why` reads after "NAME: ": "cannot
   /// start: ./api: No such file or directory", "port 5432 is already in use".
-  void on_start_failed(ServiceIndex i, std::string why);
+  void on_start_failed(ServiceIndex i, std::string why) override;
   /// Service i's readiness probe held while its process was alive.
-  void on_ready(ServiceIndex i);
+  void on_ready(ServiceIndex i) override;
   /// Service i's probe failed for good; `why` reads after "NAME: ".
-  void on_probe_failed(ServiceIndex i, std::string why);
+  void on_probe_failed(ServiceIndex i, std::string why) override;
   /// Service i's main process ended.
-  void on_exited(ServiceIndex i, ExitStatus status);
+  void on_exited(ServiceIndex i, ExitStatus status) override;
   /// After stop() or kill(): none of service i's processes is left.
-  void on_stopped(ServiceIndex i);
+  void on_stopped(ServiceIndex i) override;
+  /// Not acted on yet: the supervising engine handles health and deadlines.
+  void on_unhealthy(ServiceIndex i, std::string why) override;
+  void on_healthy(ServiceIndex i) override;
+  void on_deadline_extended(ServiceIndex i, Duration extra) override;
 
   // Queries.
 

@@ -32,6 +32,20 @@ void Engine::on_exited(ServiceIndex i, ExitStatus status) {
   dispatch([this, i, status] { do_exited(i, status); });
 }
 
+void Engine::on_unhealthy(ServiceIndex i, std::string why) {
+  (void)i;
+  (void)why;
+}
+
+void Engine::on_healthy(ServiceIndex i) {
+  (void)i;
+}
+
+void Engine::on_deadline_extended(ServiceIndex i, Duration extra) {
+  (void)i;
+  (void)extra;
+}
+
 void Engine::do_bring_up() {
   if (phase_ != Phase::idle) return;
   phase_ = Phase::bringing_up;
