@@ -102,9 +102,14 @@ TEST_CASE("an exit caused by our own stop signal is a clean stop") {
   EngineHarness h(two_services, run_mode());
   bring_up(h);
   h.engine().shut_down();
-  h.engine().on_exited(h.index("api"), ExitStatus{0, SIGTERM, true});
+  ExitStatus stopped;
+  stopped.by_stop_signal = true;
+  stopped.signal = SIGTERM;
+  h.engine().on_exited(h.index("api"), stopped);
   h.stopped("api");
-  h.engine().on_exited(h.index("db"), ExitStatus{143, 0, true});
+  stopped.signal = 0;
+  stopped.code = 143;
+  h.engine().on_exited(h.index("db"), stopped);
   h.stopped("db");
   CHECK_FALSE(h.engine().failure());
   CHECK(h.engine().exit_code() == 0);
