@@ -78,8 +78,8 @@ class ServiceProcess {
   const config::ServiceSpec& spec_;
   ProbeTarget target_;
   ProcessState state_ = ProcessState::idle;
+  OutputHistory history_;         // outlives every start's pumps
   std::unique_ptr<Start> start_;  // the latest start's own things; made anew by each
-  OutputHistory history_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
