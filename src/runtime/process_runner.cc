@@ -1,4 +1,5 @@
-// ProcessRunner: one ServiceProcess per service, made when it first starts.
+// ProcessRunner: one ServiceProcess per service, made when it is first
+// started (or stopped) and kept for its restarts.
 #include "runtime/process_runner.hpp"
 
 #include "runtime/run_mark.hpp"
@@ -26,25 +27,33 @@ ProcessRunner::ProcessRunner(boost::asio::io_context& io, ChildReaper& reaper,
       settings_(std::move(settings)),
       listener_(listener),
       probe_context_{io, reaper, probe_cgroup(settings_)},
+      spawner_({io, reaper, project.name, settings_.run_id, settings_.identity, settings_.cgroups}),
       services_(project.services.size()) {
   reaper_.set_on_reaped([this] { check_groups(); });
 }
 
-ProcessRunner::~ProcessRunner() { reaper_.set_on_reaped(nullptr); }
+ProcessRunner::~ProcessRunner() {
+  reaper_.set_on_reaped(nullptr);
+}
+
+ServiceProcess& ProcessRunner::service(ServiceIndex i) {
+  ServiceHost& host = *this;  // a private base: converted here, not in make_unique
+  if (!services_[i])
+    services_[i] =
+        std::make_unique<ServiceProcess>(host, i, project_.services[i], service_environment(i));
+  return *services_[i];
+}
 
 void ProcessRunner::start(ServiceIndex i) {
-  services_[i] = std::make_unique<ServiceProcess>(*this, i);
-  services_[i]->start();
+  service(i).start();
 }
 
 void ProcessRunner::stop(ServiceIndex i, int signal) {
-  if (!services_[i]) services_[i] = std::make_unique<ServiceProcess>(*this, i);
-  services_[i]->stop(signal);
+  service(i).stop(signal);
 }
 
 void ProcessRunner::kill(ServiceIndex i) {
-  if (!services_[i]) services_[i] = std::make_unique<ServiceProcess>(*this, i);
-  services_[i]->kill();
+  service(i).kill();
 }
 
 std::string ProcessRunner::last_probe_result(ServiceIndex i) const {
