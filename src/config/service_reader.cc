@@ -55,12 +55,13 @@ std::vector<Dependency> read_depends_on(Reader& reader, const Node& node) {
   std::vector<Dependency> out;
   if (node.is_seq()) {
     for (const auto& item : node.items)
-      if (auto name = reader.string(item)) out.push_back({*name, Condition::ready, item.mark});
+      if (auto name = reader.string(item))
+        out.push_back({.service = *name, .condition = Condition::ready, .mark = item.mark});
   } else if (node.is_map()) {
     for (const auto& [key, value] : node.members) {
       if (key.text.starts_with("x-")) continue;
       if (auto condition = read_condition(reader, value))
-        out.push_back({key.text, *condition, key.mark});
+        out.push_back({.service = key.text, .condition = *condition, .mark = key.mark});
     }
   }
   return out;
