@@ -34,7 +34,8 @@ ProjectSpec project(const std::vector<Entry>& entries) {
     s.name = e.name;
     s.mark = {line, 3};
     line += e.depends_on.empty() ? 1 : 2;
-    for (const auto& dep : e.depends_on) s.depends_on.push_back({dep, {}, {line++, 9}});
+    for (const auto& dep : e.depends_on)
+      s.depends_on.push_back({.service = dep, .mark = {line++, 9}});
     p.services.push_back(std::move(s));
   }
   return p;

@@ -34,6 +34,15 @@ EngineOptions abort_on_exit() {
   return options;
 }
 
+// An end that summon's own stop signal caused.
+ExitStatus by_our_stop(int code, int signal) {
+  ExitStatus status;
+  status.code = code;
+  status.signal = signal;
+  status.by_stop_signal = true;
+  return status;
+}
+
 // Brings both services of `two_services` up and forgets the calls so far.
 void bring_up(EngineHarness& h) {
   h.engine().bring_up();
@@ -102,9 +111,9 @@ TEST_CASE("an exit caused by our own stop signal is a clean stop") {
   EngineHarness h(two_services, run_mode());
   bring_up(h);
   h.engine().shut_down();
-  h.engine().on_exited(h.index("api"), ExitStatus{0, SIGTERM, true});
+  h.engine().on_exited(h.index("api"), by_our_stop(0, SIGTERM));
   h.stopped("api");
-  h.engine().on_exited(h.index("db"), ExitStatus{143, 0, true});
+  h.engine().on_exited(h.index("db"), by_our_stop(143, 0));
   h.stopped("db");
   CHECK_FALSE(h.engine().failure());
   CHECK(h.engine().exit_code() == 0);

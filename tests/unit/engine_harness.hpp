@@ -99,9 +99,15 @@ class EngineHarness {
   void probe_failed(const std::string& name, const std::string& why) {
     engine().on_probe_failed(index(name), why);
   }
-  void exited(const std::string& name, int code) { engine().on_exited(index(name), {code, 0}); }
+  void exited(const std::string& name, int code) {
+    engine::ExitStatus status;
+    status.code = code;
+    engine().on_exited(index(name), status);
+  }
   void killed_by(const std::string& name, int signal) {
-    engine().on_exited(index(name), {0, signal});
+    engine::ExitStatus status;
+    status.signal = signal;
+    engine().on_exited(index(name), status);
   }
   void stopped(const std::string& name) { engine().on_stopped(index(name)); }
   /// Started, then ready: what a service with a probe that holds goes through.
