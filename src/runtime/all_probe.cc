@@ -84,10 +84,22 @@ class AllProbe final : public Probe {
       shared->reported = true;
       shared->events.failed(std::move(why));
     };
-    events.status = [shared = shared_](std::string text) {
-      if (!shared->stopped && shared->events.status) shared->events.status(std::move(text));
-    };
+    events.status = forward(&ProbeEvents::status);
+    events.notice = forward(&ProbeEvents::notice);
+    events.watchdog = forward(&ProbeEvents::watchdog);
+    events.watchdog_trigger = forward(&ProbeEvents::watchdog_trigger);
+    events.extend = forward(&ProbeEvents::extend);
+    events.error_number = forward(&ProbeEvents::error_number);
     return events;
+  }
+
+  // A child's optional event, passed on as it comes while the probe lives.
+  template <typename... Args>
+  std::function<void(Args...)> forward(std::function<void(Args...)> ProbeEvents::*event) const {
+    if (!(shared_->events.*event)) return nullptr;
+    return [shared = shared_, event](Args... args) {
+      if (!shared->stopped) (shared->events.*event)(std::move(args)...);
+    };
   }
 
   boost::asio::io_context& io_;

@@ -1,5 +1,5 @@
-// The `exec` probe: the command run again and again, each attempt in a
-// process group of its own, until one exits 0.
+// The `exec` probe's attempt: one run of the command, in a process group of
+// its own, which holds when it exits 0.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -20,25 +20,25 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "config/duration.hpp"
 #include "engine/exit_status.hpp"
 #include "runtime/ansi.hpp"
-#include "runtime/backoff.hpp"
 #include "runtime/line_splitter.hpp"
+#include "runtime/probe_attempt.hpp"
 #include "runtime/probe_kinds.hpp"
 
 namespace summon::runtime {
 
 namespace {
 
-constexpr auto attempt_limit = std::chrono::seconds(5);
 // Output still in the pipe once an attempt has ended is read at once, up to
 // this much: a descendant that left the group could write forever.
 constexpr int max_drain_reads = 256;
 
 // One run of the command. Its handlers hold it, so a read or timer that
 // completes late finds it alive.
-struct Attempt {
-  explicit Attempt(boost::asio::io_context& io) : output(io), limit(io) {}
+struct Run {
+  explicit Run(boost::asio::io_context& io) : output(io), limit(io) {}
 
   pid_t pid = -1;
   boost::asio::posix::stream_descriptor output;  // its stdout and stderr
@@ -54,43 +54,39 @@ struct Attempt {
 };
 
 struct Shared {
-  Shared(ProbeContext& context, SpawnRequest request, std::string label, Duration interval,
-         ProbeEvents events)
+  Shared(ProbeContext& context, SpawnRequest request, std::string label)
       : io(context.io),
         reaper(context.reaper),
         request(std::move(request)),
-        label(std::move(label)),
-        events(std::move(events)),
-        retry(context.io, interval) {}
+        label(std::move(label)) {}
 
   boost::asio::io_context& io;
   ChildReaper& reaper;
-  SpawnRequest request;  // every attempt's, but for its output pipe
-  std::string label;     // "exec pg_isready"
-  ProbeEvents events;
-  Backoff retry;
-  std::shared_ptr<Attempt> attempt;  // the one running, if any
-  std::string last_result;
-  bool reported = false;
+  SpawnRequest request;     // every run's, but for its output pipe
+  std::string label;        // "exec pg_isready"
+  ProbeAttempt::Done done;  // the attempt under way's
+  Duration timeout{};
+  std::shared_ptr<Run> run;  // the one running, if any
   bool stopped = false;
 };
 
 // Reports from a fresh turn of the loop: the callers are the reaper's and
-// Asio's handlers, and the listener may well destroy the probe.
-void report(const std::shared_ptr<Shared>& shared, std::function<void(Shared&)> deliver) {
-  if (shared->reported) return;
-  shared->reported = true;
-  boost::asio::post(shared->io, [shared, deliver = std::move(deliver)] {
-    if (!shared->stopped) deliver(*shared);
+// Asio's handlers, and `done` may well destroy the attempt.
+void finish(const std::shared_ptr<Shared>& shared, AttemptResult result) {
+  boost::asio::post(shared->io, [shared, result = std::move(result)]() mutable {
+    if (shared->stopped) return;
+    const ProbeAttempt::Done done = std::move(shared->done);
+    shared->done = nullptr;
+    done(std::move(result));
   });
 }
 
-void remember(Attempt& attempt, std::string_view line) {
+void remember(Run& attempt, std::string_view line) {
   std::string text = strip_ansi(line);
   if (text.find_first_not_of(" \t\r") != std::string::npos) attempt.last_line = std::move(text);
 }
 
-void keep_lines(Attempt& attempt, std::string_view chunk) {
+void keep_lines(Run& attempt, std::string_view chunk) {
   attempt.splitter.feed(chunk, [&](std::string_view line) { remember(attempt, line); });
 }
 
@@ -104,8 +100,6 @@ std::string describe_wait_status(int wait_status) {
   return engine::describe(status);
 }
 
-void run_attempt(const std::shared_ptr<Shared>& shared);
-
 // An attempt's whole group: called as its leader is reaped or before, while
 // the group's number is still the attempt's.
 void end_group(pid_t pgid) {
@@ -113,7 +107,7 @@ void end_group(pid_t pgid) {
 }
 
 // Both the exit and the end of the output are in: decide.
-void conclude(const std::shared_ptr<Shared>& shared, const std::shared_ptr<Attempt>& attempt) {
+void conclude(const std::shared_ptr<Shared>& shared, const std::shared_ptr<Run>& attempt) {
   if (!attempt->output_ended) {
     // The command has exited, so what it wrote is in the pipe already; read
     // it now rather than wait for an end that a straggler could hold off.
@@ -128,29 +122,27 @@ void conclude(const std::shared_ptr<Shared>& shared, const std::shared_ptr<Attem
   attempt->splitter.finish([&](std::string_view line) { remember(*attempt, line); });
   boost::system::error_code ignored;
   attempt->output.close(ignored);
-  if (shared->attempt == attempt) shared->attempt.reset();
-  if (shared->stopped || shared->reported) return;
+  if (shared->run == attempt) shared->run.reset();
+  if (shared->stopped) return;
 
   const int status = attempt->wait_status;
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-    report(shared, [](Shared& s) { s.events.ready(); });
-    return;
-  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    return finish(shared, {AttemptResult::Outcome::held,
+                           fmt::format("{}: exited with code 0", shared->label)});
+  std::string text;
   if (attempt->timed_out) {
-    shared->last_result = fmt::format("{}: timed out after {}s", shared->label,
-                                      std::chrono::seconds(attempt_limit).count());
+    text = fmt::format("{}: timed out after {}", shared->label,
+                       config::format_duration(shared->timeout));
   } else if (attempt->last_line.empty()) {
-    shared->last_result = fmt::format("{}: {}", shared->label, describe_wait_status(status));
+    text = fmt::format("{}: {}", shared->label, describe_wait_status(status));
   } else {
-    shared->last_result =
+    text =
         fmt::format("{}: {}: {}", shared->label, describe_wait_status(status), attempt->last_line);
   }
-  shared->retry.wait([shared] {
-    if (!shared->stopped) run_attempt(shared);
-  });
+  finish(shared, {AttemptResult::Outcome::failed, std::move(text)});
 }
 
-void read_output(const std::shared_ptr<Shared>& shared, const std::shared_ptr<Attempt>& attempt) {
+void read_output(const std::shared_ptr<Shared>& shared, const std::shared_ptr<Run>& attempt) {
   attempt->reading = true;
   attempt->output.async_read_some(
       boost::asio::buffer(attempt->buffer),
@@ -167,7 +159,7 @@ void read_output(const std::shared_ptr<Shared>& shared, const std::shared_ptr<At
       });
 }
 
-void on_exit(const std::shared_ptr<Shared>& shared, const std::shared_ptr<Attempt>& attempt,
+void on_exit(const std::shared_ptr<Shared>& shared, const std::shared_ptr<Run>& attempt,
              int wait_status) {
   attempt->exited = true;
   attempt->wait_status = wait_status;
@@ -185,10 +177,11 @@ void on_exit(const std::shared_ptr<Shared>& shared, const std::shared_ptr<Attemp
 }
 
 void run_attempt(const std::shared_ptr<Shared>& shared) {
+  using Outcome = AttemptResult::Outcome;
   int ends[2];
   if (::pipe2(ends, O_CLOEXEC) != 0) {
-    report(shared, [why = fmt::format("exec probe cannot start: cannot make a pipe: {}",
-                                      std::strerror(errno))](Shared& s) { s.events.failed(why); });
+    finish(shared, {Outcome::broken, fmt::format("exec probe cannot start: cannot make a pipe: {}",
+                                                 std::strerror(errno))});
     return;
   }
   SpawnRequest request = shared->request;
@@ -198,18 +191,18 @@ void run_attempt(const std::shared_ptr<Shared>& shared) {
   ::close(ends[1]);
   if (auto* why = std::get_if<std::string>(&spawned)) {
     ::close(ends[0]);
-    report(shared, [why = "exec probe cannot start: " + *why](Shared& s) { s.events.failed(why); });
+    finish(shared, {Outcome::broken, "exec probe cannot start: " + *why});
     return;
   }
 
-  auto attempt = std::make_shared<Attempt>(shared->io);
+  auto attempt = std::make_shared<Run>(shared->io);
   attempt->pid = std::get<pid_t>(spawned);
-  shared->attempt = attempt;
+  shared->run = attempt;
   shared->reaper.watch(
       attempt->pid, [shared, attempt](int wait_status) { on_exit(shared, attempt, wait_status); });
   attempt->output.assign(ends[0]);
   read_output(shared, attempt);
-  attempt->limit.expires_after(attempt_limit);
+  attempt->limit.expires_after(shared->timeout);
   attempt->limit.async_wait([shared, attempt](const boost::system::error_code& error) {
     if (error || attempt->exited || shared->stopped) return;
     attempt->timed_out = true;
@@ -222,10 +215,9 @@ std::string label_of(const config::Command& command) {
   return fmt::format("exec {}", fmt::join(command.argv, " "));
 }
 
-class ExecProbe final : public Probe {
+class ExecAttempt final : public ProbeAttempt {
  public:
-  ExecProbe(const config::ExecProbe& spec, Duration interval, const ProbeTarget& target,
-            ProbeContext& context, ProbeEvents events) {
+  ExecAttempt(const config::ExecProbe& spec, const ProbeTarget& target, ProbeContext& context) {
     SpawnRequest request;
     request.argv = spec.command.argv;
     request.environment = target.environment;
@@ -234,14 +226,13 @@ class ExecProbe final : public Probe {
     request.stdin_fd = -1;
     request.own_session = true;
     request.cgroup = context.cgroup;
-    shared_ = std::make_shared<Shared>(context, std::move(request), label_of(spec.command),
-                                       interval, std::move(events));
+    shared_ = std::make_shared<Shared>(context, std::move(request), label_of(spec.command));
   }
 
-  ~ExecProbe() override {
+  ~ExecAttempt() override {
     shared_->stopped = true;
-    shared_->retry.cancel();
-    if (auto attempt = shared_->attempt) {
+    shared_->done = nullptr;
+    if (auto attempt = shared_->run) {
       if (!attempt->exited) {
         end_group(attempt->pid);
         shared_->reaper.forget(attempt->pid);
@@ -251,27 +242,31 @@ class ExecProbe final : public Probe {
       attempt->output.close(ignored);
     }
   }
+  ExecAttempt(const ExecAttempt&) = delete;
+  ExecAttempt& operator=(const ExecAttempt&) = delete;
 
-  void start() override {
-    if (started_) return;
-    started_ = true;
-    shared_->retry.begin();
+  void run(Duration timeout, Done done) override {
+    shared_->done = std::move(done);
+    shared_->timeout = timeout;
     run_attempt(shared_);
   }
 
-  std::string last_result() const override { return shared_->last_result; }
-
  private:
   std::shared_ptr<Shared> shared_;
-  bool started_ = false;
 };
 
 }  // namespace
 
+std::unique_ptr<ProbeAttempt> make_exec_attempt(const config::ExecProbe& spec,
+                                                const ProbeTarget& target, ProbeContext& context) {
+  return std::make_unique<ExecAttempt>(spec, target, context);
+}
+
 std::unique_ptr<Probe> make_exec_probe(const config::ExecProbe& spec, Duration interval,
                                        const ProbeTarget& target, ProbeContext& context,
                                        ProbeEvents events) {
-  return std::make_unique<ExecProbe>(spec, interval, target, context, std::move(events));
+  return make_polled_probe(make_exec_attempt(spec, target, context), interval, context,
+                           std::move(events));
 }
 
 }  // namespace summon::runtime

@@ -1,4 +1,4 @@
-// The `http` probe: one request per attempt, ready when the status is
+// The `http` probe's attempt: one request, which holds when the status is
 // accepted and the body's first 64 KiB match; redirects are not followed.
 #include <algorithm>
 #include <cctype>
@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <re2/re2.h>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
@@ -25,8 +26,8 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
-#include "runtime/backoff.hpp"
 #include "runtime/net_attempt.hpp"
+#include "runtime/probe_attempt.hpp"
 #include "runtime/probe_kinds.hpp"
 
 namespace summon::runtime {
@@ -37,9 +38,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-// Each step (a connect, the request, the response) gets this long; on
-// loopback they take microseconds unless the server hangs.
-constexpr auto step_timeout = std::chrono::seconds(5);
 constexpr std::size_t max_body = 64 * 1024;
 
 struct Url {
@@ -115,61 +113,57 @@ RE2::Options quiet_options() {
 }
 
 // Everything the handlers touch: it lives until the last of them has run,
-// which may be after the probe is gone.
+// which may be after the attempt is gone.
 struct State {
-  State(asio::io_context& io, const config::HttpProbe& spec, ProbeEvents events, Duration interval)
-      : events(std::move(events)),
-        url_text(spec.url),
+  State(asio::io_context& io, const config::HttpProbe& spec)
+      : url_text(spec.url),
         status(spec.status),
         stream(io),
-        connect(io, stream, step_timeout),
-        retry(io, interval),
+        connect(io, stream),
         body(max_body, '\0') {
     if (status.empty()) status.push_back({200, 399});
   }
 
-  ProbeEvents events;
   std::string url_text;  // as written, for messages
   Url url;
   std::vector<config::StatusRange> status;
   std::unique_ptr<RE2> body_pattern;   // null: any body
-  std::optional<std::string> invalid;  // why prepare() refuses the service
+  std::optional<std::string> invalid;  // why no attempt can run
   http::request<http::empty_body> request;
 
   beast::tcp_stream stream;
   TcpConnect connect;
-  Backoff retry;
   beast::flat_buffer buffer;
   std::optional<http::response_parser<http::buffer_body>> parser;
   std::string body;  // max_body bytes; the first body_size are this response's
   std::size_t body_size = 0;
 
-  std::string last;
-  bool stopped = false;  // destroyed or reported: no handler may act
+  ProbeAttempt::Done done;  // the attempt under way's
+  Duration timeout{};
+  TcpConnect::Deadline deadline;  // every step's, from the connect to the body's end
+  bool stopped = false;           // destroyed: no handler may act
 };
 
 using StatePtr = std::shared_ptr<State>;
 
-void stop(State& state) {
-  state.stopped = true;
-  state.connect.cancel();
-  state.retry.cancel();
-}
-
-void attempt(const StatePtr& state);
-
-void retry_later(const StatePtr& state, std::string what) {
-  state->last = fmt::format("http {}: {}", state->url_text, what);
+// The last thing a handler does: `done` may destroy the attempt.
+void finish(const StatePtr& state, AttemptResult::Outcome outcome, std::string what) {
   state->stream.close();
-  state->retry.wait([state] {
-    if (!state->stopped) attempt(state);
-  });
+  const ProbeAttempt::Done done = std::move(state->done);
+  state->done = nullptr;
+  done({outcome, fmt::format("http {}: {}", state->url_text, what)});
 }
 
-void report_ready(const StatePtr& state, int status) {
-  state->last = fmt::format("http {}: status {}", state->url_text, status);
-  stop(*state);
-  if (state->events.ready) state->events.ready();
+void fail(const StatePtr& state, std::string what) {
+  finish(state, AttemptResult::Outcome::failed, std::move(what));
+}
+
+void fail(const StatePtr& state, const boost::system::error_code& error) {
+  fail(state, error_text(error, state->timeout));
+}
+
+void hold(const StatePtr& state, int status) {
+  finish(state, AttemptResult::Outcome::held, fmt::format("status {}", status));
 }
 
 bool status_accepted(const State& state, int status) {
@@ -182,9 +176,9 @@ void judge_body(const StatePtr& state) {
   const int status = state->parser->get().result_int();
   if (RE2::PartialMatch(std::string_view(state->body.data(), state->body_size),
                         *state->body_pattern))
-    return report_ready(state, status);
-  retry_later(state, fmt::format("status {} but the body does not match '{}'", status,
-                                 state->body_pattern->pattern()));
+    return hold(state, status);
+  fail(state, fmt::format("status {} but the body does not match '{}'", status,
+                          state->body_pattern->pattern()));
 }
 
 // Reads into the body buffer until the message ends or the buffer is full: a
@@ -194,13 +188,13 @@ void read_body(const StatePtr& state) {
   auto& body = state->parser->get().body();
   body.data = state->body.data() + state->body_size;
   body.size = max_body - state->body_size;
-  state->stream.expires_after(step_timeout);
+  state->stream.expires_at(state->deadline);
   http::async_read(state->stream, state->buffer, *state->parser,
                    [state](boost::system::error_code error, std::size_t) {
                      if (state->stopped) return;
                      state->body_size = max_body - state->parser->get().body().size;
                      if (error == http::error::need_buffer) error = {};  // the buffer is full
-                     if (error) return retry_later(state, error_text(error, step_timeout));
+                     if (error) return fail(state, error);
                      read_body(state);
                    });
 }
@@ -211,73 +205,77 @@ void read_response(const StatePtr& state) {
   state->parser.emplace();
   state->parser->body_limit(boost::none);  // we stop reading at max_body ourselves
   if (state->request.method() == http::verb::head) state->parser->skip(true);
-  state->stream.expires_after(step_timeout);
+  state->stream.expires_at(state->deadline);
   http::async_read_header(state->stream, state->buffer, *state->parser,
                           [state](const boost::system::error_code& error, std::size_t) {
                             if (state->stopped) return;
-                            if (error) return retry_later(state, error_text(error, step_timeout));
+                            if (error) return fail(state, error);
                             const int status = state->parser->get().result_int();
                             if (!status_accepted(*state, status))
-                              return retry_later(state, fmt::format("status {}", status));
-                            if (!state->body_pattern) return report_ready(state, status);
+                              return fail(state, fmt::format("status {}", status));
+                            if (!state->body_pattern) return hold(state, status);
                             read_body(state);
                           });
 }
 
 void send_request(const StatePtr& state) {
-  state->stream.expires_after(step_timeout);
+  state->stream.expires_at(state->deadline);
   http::async_write(state->stream, state->request,
                     [state](const boost::system::error_code& error, std::size_t) {
                       if (state->stopped) return;
-                      if (error) return retry_later(state, error_text(error, step_timeout));
+                      if (error) return fail(state, error);
                       read_response(state);
                     });
 }
 
-void attempt(const StatePtr& state) {
-  state->connect.start(
-      state->url.host, state->url.port,
-      [state](const boost::system::error_code& error, const std::optional<TcpConnect::Endpoint>&) {
-        if (state->stopped) return;
-        if (error) return retry_later(state, error_text(error, step_timeout));
-        send_request(state);
-      });
-}
-
-class HttpRequestProbe final : public Probe {
+class HttpAttempt final : public ProbeAttempt {
  public:
-  explicit HttpRequestProbe(StatePtr state) : state_(std::move(state)) {}
-  ~HttpRequestProbe() override { stop(*state_); }
-  HttpRequestProbe(const HttpRequestProbe&) = delete;
-  HttpRequestProbe& operator=(const HttpRequestProbe&) = delete;
-
-  // A bad URL or body pattern would fail every attempt: the service is not spawned.
-  std::optional<std::string> prepare(SpawnRequest& request) override {
-    (void)request;
-    return state_->invalid;
+  HttpAttempt(asio::io_context& io, StatePtr state) : io_(io), state_(std::move(state)) {}
+  ~HttpAttempt() override {
+    state_->stopped = true;
+    state_->done = nullptr;
+    state_->connect.cancel();
   }
+  HttpAttempt(const HttpAttempt&) = delete;
+  HttpAttempt& operator=(const HttpAttempt&) = delete;
 
-  void start() override {
-    // prepare() refused it, so there is no service to watch.
-    if (state_->invalid) return;
-    state_->retry.begin();
-    // Every path out of attempt() waits on asio first, so nothing reports from here.
-    attempt(state_);
+  // A bad URL or body pattern would fail every attempt.
+  std::optional<std::string> invalid() const override { return state_->invalid; }
+
+  void run(Duration timeout, Done done) override {
+    state_->done = std::move(done);
+    state_->timeout = timeout;
+    state_->deadline = std::chrono::steady_clock::now() + timeout;
+    if (state_->invalid) {
+      asio::post(io_, [state = state_] {
+        if (state->stopped) return;
+        const Done done = std::move(state->done);
+        state->done = nullptr;
+        done({AttemptResult::Outcome::failed, *state->invalid});
+      });
+      return;
+    }
+    // Every path out of the connect waits on asio first, so nothing reports from here.
+    state_->connect.start(state_->url.host, state_->url.port, state_->deadline,
+                          [state = state_](const boost::system::error_code& error,
+                                           const std::optional<TcpConnect::Endpoint>&) {
+                            if (state->stopped) return;
+                            if (error) return fail(state, error);
+                            send_request(state);
+                          });
   }
-
-  std::string last_result() const override { return state_->last; }
 
  private:
+  asio::io_context& io_;
   StatePtr state_;
 };
 
 }  // namespace
 
-std::unique_ptr<Probe> make_http_probe(const config::HttpProbe& spec, Duration interval,
-                                       const ProbeTarget& target, ProbeContext& context,
-                                       ProbeEvents events) {
+std::unique_ptr<ProbeAttempt> make_http_attempt(const config::HttpProbe& spec,
+                                                const ProbeTarget& target, ProbeContext& context) {
   (void)target;
-  auto state = std::make_shared<State>(context.io, spec, std::move(events), interval);
+  auto state = std::make_shared<State>(context.io, spec);
   auto url = parse_url(spec.url);
   if (auto* why = std::get_if<std::string>(&url)) {
     state->invalid = fmt::format("http: invalid URL '{}': {}", spec.url, *why);
@@ -298,7 +296,14 @@ std::unique_ptr<Probe> make_http_probe(const config::HttpProbe& spec, Duration i
   request.set(http::field::user_agent, "summon");
   // After ours, so a header the user gives (a virtual Host) wins.
   for (const auto& [name, value] : spec.headers) request.set(name, value);
-  return std::make_unique<HttpRequestProbe>(std::move(state));
+  return std::make_unique<HttpAttempt>(context.io, std::move(state));
+}
+
+std::unique_ptr<Probe> make_http_probe(const config::HttpProbe& spec, Duration interval,
+                                       const ProbeTarget& target, ProbeContext& context,
+                                       ProbeEvents events) {
+  return make_polled_probe(make_http_attempt(spec, target, context), interval, context,
+                           std::move(events));
 }
 
 }  // namespace summon::runtime

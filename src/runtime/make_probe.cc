@@ -1,8 +1,10 @@
 // make_probe(): the config's probe kind mapped to its factory; polled kinds
-// and file also get the probe's `interval`.
+// and file also get the probe's `interval`. make_attempt(): the same for the
+// attempts of polled kinds.
 #include <type_traits>
 #include <variant>
 
+#include "runtime/probe_attempt.hpp"
 #include "runtime/probe_kinds.hpp"
 
 namespace summon::runtime {
@@ -31,6 +33,26 @@ std::unique_ptr<Probe> make_probe(const config::Probe& spec, const ProbeTarget& 
         } else {
           static_assert(std::is_same_v<Kind, config::AllProbe>, "a probe kind without a factory");
           return make_all_probe(kind, target, context, std::move(events));
+        }
+      },
+      spec.kind);
+}
+
+std::unique_ptr<ProbeAttempt> make_attempt(const config::Probe& spec, const ProbeTarget& target,
+                                           ProbeContext& context) {
+  return std::visit(
+      [&](const auto& kind) -> std::unique_ptr<ProbeAttempt> {
+        using Kind = std::decay_t<decltype(kind)>;
+        if constexpr (std::is_same_v<Kind, config::TcpProbe>) {
+          return make_tcp_attempt(kind, target, context);
+        } else if constexpr (std::is_same_v<Kind, config::HttpProbe>) {
+          return make_http_attempt(kind, target, context);
+        } else if constexpr (std::is_same_v<Kind, config::UnixProbe>) {
+          return make_unix_attempt(kind, target, context);
+        } else if constexpr (std::is_same_v<Kind, config::ExecProbe>) {
+          return make_exec_attempt(kind, target, context);
+        } else {
+          return nullptr;
         }
       },
       spec.kind);

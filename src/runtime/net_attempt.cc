@@ -3,12 +3,15 @@
 
 #include <algorithm>
 #include <cctype>
+#include <memory>
 #include <utility>
 
 #include <fmt/format.h>
 #include <boost/asio/error.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/beast/core/error.hpp>
+
+#include "config/duration.hpp"
 
 namespace summon::runtime {
 
@@ -33,9 +36,9 @@ std::optional<std::vector<tcp::endpoint>> literal_endpoints(const std::string& h
 
 }  // namespace
 
-std::string error_text(const boost::system::error_code& error, std::chrono::seconds timeout) {
+std::string error_text(const boost::system::error_code& error, config::Duration timeout) {
   if (error == boost::beast::error::timeout)
-    return fmt::format("no answer within {}s", timeout.count());
+    return fmt::format("no answer within {}", config::format_duration(timeout));
   std::string text = error.message();
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -48,20 +51,35 @@ std::string endpoint_text(const tcp::endpoint& endpoint) {
   return fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
 }
 
-TcpConnect::TcpConnect(asio::io_context& io, boost::beast::tcp_stream& stream,
-                       std::chrono::seconds timeout)
-    : resolver_(io), stream_(stream), timeout_(timeout) {}
+TcpConnect::TcpConnect(asio::io_context& io, boost::beast::tcp_stream& stream)
+    : resolver_(io), resolve_limit_(io), stream_(stream) {}
 
-void TcpConnect::start(const std::string& host, unsigned short port, Done done) {
+void TcpConnect::start(const std::string& host, unsigned short port, Deadline deadline, Done done) {
   next_ = 0;
+  deadline_ = deadline;
   if (auto endpoints = literal_endpoints(host, port)) {
     endpoints_ = std::move(*endpoints);
     return connect_next(std::move(done), {}, std::nullopt);
   }
+  // Whichever of the answer and the limit comes first takes `done`.
+  const unsigned resolution = ++resolution_;
+  resolving_ = true;
+  auto waiting = std::make_shared<Done>(std::move(done));
+  resolve_limit_.expires_at(deadline);
+  resolve_limit_.async_wait([this, resolution, waiting](const boost::system::error_code& error) {
+    if (error || cancelled_ || !resolving_ || resolution != resolution_) return;
+    resolving_ = false;
+    resolver_.cancel();
+    const Done done = std::move(*waiting);
+    done(boost::beast::error::timeout, std::nullopt);
+  });
   resolver_.async_resolve(host, std::to_string(port), tcp::resolver::numeric_service,
-                          [this, done = std::move(done)](const boost::system::error_code& error,
-                                                         const tcp::resolver::results_type& found) {
-                            if (cancelled_) return;
+                          [this, resolution, waiting](const boost::system::error_code& error,
+                                                      const tcp::resolver::results_type& found) {
+                            if (cancelled_ || !resolving_ || resolution != resolution_) return;
+                            resolving_ = false;
+                            resolve_limit_.cancel();
+                            Done done = std::move(*waiting);
                             if (error) return done(error, std::nullopt);
                             endpoints_.clear();
                             for (const auto& entry : found) endpoints_.push_back(entry.endpoint());
@@ -80,7 +98,7 @@ void TcpConnect::connect_next(Done done, const boost::system::error_code& failur
   // next endpoint may be of the other one.
   stream_.close();
   open_close_on_exec(stream_.socket(), endpoint.protocol());
-  stream_.expires_after(timeout_);
+  stream_.expires_at(deadline_);
   stream_.async_connect(
       endpoint, [this, endpoint, done = std::move(done)](const boost::system::error_code& error) {
         if (cancelled_) return;
@@ -91,7 +109,9 @@ void TcpConnect::connect_next(Done done, const boost::system::error_code& failur
 
 void TcpConnect::cancel() {
   cancelled_ = true;
+  resolving_ = false;
   resolver_.cancel();
+  resolve_limit_.cancel();
   stream_.close();
 }
 

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 
 namespace summon::runtime {
 
@@ -57,6 +58,13 @@ std::optional<NotifyMessage> parse_notify_message(std::string_view datagram) {
     datagram.remove_prefix(std::min(end + 1, datagram.size()));
   }
   return message;
+}
+
+std::string errno_note(int error) {
+  // strerror_r's GNU form: thread-safe, and "Unknown error N" for the rest.
+  char buffer[128];
+  const char* text = ::strerror_r(error, buffer, sizeof buffer);
+  return "ERRNO=" + std::to_string(error) + ": " + text;
 }
 
 }  // namespace summon::runtime

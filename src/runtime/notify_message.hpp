@@ -31,4 +31,8 @@ inline constexpr std::size_t max_notify_message = 8 * 1024;
 /// (systemd refuses those too): returns nullopt.
 std::optional<NotifyMessage> parse_notify_message(std::string_view datagram);
 
+/// What ERRNO=N says, for the note of the service's exit
+/// (engine::ExitStatus::note): "ERRNO=98: Address already in use".
+std::string errno_note(int error);
+
 }  // namespace summon::runtime

@@ -1,5 +1,6 @@
 // The `notify` probe (systemd's sd_notify protocol): a datagram socket named
-// in the service's NOTIFY_SOCKET; READY=1 makes it ready, STATUS= is shown.
+// in the service's NOTIFY_SOCKET; READY=1 makes it ready, STATUS= is shown,
+// and WATCHDOG=, EXTEND_TIMEOUT_USEC= and ERRNO= go to their events.
 //
 // The socket is abstract (`@summon/RANDOM/SERVICE`, a form every sd_notify
 // client knows): it has no file, so nothing is left behind, no folder's mode
@@ -55,26 +56,43 @@ struct Shared {
 };
 
 // One datagram. Statuses are shown in order, then READY=1 is acted on, as
-// systemd does for "READY=1\nSTATUS=...". A datagram that is not a notify
-// message at all is ignored.
+// systemd does for "READY=1\nSTATUS=...", then the watchdog's messages. A
+// datagram that is not a notify message at all is ignored. Every event may
+// drop the probe: nothing more is told once it has.
 void handle(Shared& shared, std::string_view datagram) {
   auto message = parse_notify_message(datagram);
   if (!message) return;
+  const ProbeEvents& events = shared.events;
   for (auto& status : message->statuses) {
     if (status.empty()) continue;  // "STATUS=" clears nothing worth a line
     shared.status = std::move(status);
-    if (shared.events.status) shared.events.status(shared.status);
+    if (events.status) events.status(shared.status);
     if (shared.stopped) return;  // the listener dropped the probe
   }
+  if (message->errno_value && events.error_number) {
+    events.error_number(*message->errno_value);
+    if (shared.stopped) return;
+  }
   // SPEC 1.5: STOPPING=1 is shown as `stopping`.
-  if (message->stopping && shared.events.status) {
-    shared.events.status("stopping");
+  if (message->stopping && events.status) {
+    events.status("stopping");
+    if (shared.stopped) return;
+  }
+  // More time to get ready means nothing once ready, or with READY=1 itself.
+  if (message->extend_timeout && !shared.ready && !message->ready && events.extend) {
+    events.extend(*message->extend_timeout);
     if (shared.stopped) return;
   }
   if (message->ready && !shared.ready) {
     shared.ready = true;
-    shared.events.ready();
+    events.ready();
+    if (shared.stopped) return;
   }
+  if (message->watchdog && events.watchdog) {
+    events.watchdog();
+    if (shared.stopped) return;
+  }
+  if (message->watchdog_trigger && events.watchdog_trigger) events.watchdog_trigger();
 }
 
 // The sender as the kernel saw it; pid 0 when the datagram carried none.

@@ -2,6 +2,7 @@
 // `ready:` key, made from the config's Probe and watched on the loop.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -35,8 +36,10 @@ struct ProbeContext {
   std::string cgroup;       // where exec probes run; empty: summon's own cgroup
 };
 
-/// How a probe reports. Both are called from the loop, never from inside a
-/// Probe method, and at most one of them, at most once.
+/// How a probe reports. `ready` and `failed` are called from the loop, never
+/// from inside a Probe method, and at most one of them, at most once. The
+/// optional ones are called from the loop too, as often as the service
+/// says so; any of them may destroy the probe.
 struct ProbeEvents {
   std::function<void()> ready;
   /// Failed for good (not "not yet"): `why` reads after "NAME: ",
@@ -48,6 +51,21 @@ struct ProbeEvents {
   /// Optional: something the user should know that is not the probe's
   /// verdict ("ignored a notify message from pid 42: not a process of db").
   std::function<void(std::string text)> notice;
+
+  // What a notify probe hears beside READY=1 and STATUS= (SPEC 1.5). Its
+  // socket is read for as long as the probe lives, before ready and after.
+
+  /// Optional: WATCHDOG=1, the service is alive; for its Watchdog's ping().
+  std::function<void()> watchdog;
+  /// Optional: WATCHDOG=trigger, the service asks to be treated as hung
+  /// now; for its Watchdog's trigger().
+  std::function<void()> watchdog_trigger;
+  /// Optional, before ready only: EXTEND_TIMEOUT_USEC=N, the readiness
+  /// deadline should be at least `extra` from now (on_deadline_extended).
+  std::function<void(std::chrono::microseconds extra)> extend;
+  /// Optional: ERRNO=N, the service's own account of why it fails; the
+  /// last one is worth keeping for the note of its exit (errno_note()).
+  std::function<void(int error)> error_number;
 };
 
 /// The lifecycle: prepare() before the spawn, start() once the process runs,

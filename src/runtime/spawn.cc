@@ -75,7 +75,25 @@ struct ChildPlan {
   int cgroup_procs;                // cgroup.procs to join by writing, or -1
   pid_t parent;                    // summon, as the child was made
   const rlimit* descriptor_limit;  // to restore before exec, or nullptr
+  char* pid_digits;                // room for the child's pid in an envp entry, or nullptr
 };
+
+// Room for any pid_t in decimal, and its terminator.
+constexpr std::size_t pid_room = 21;
+
+// Writes `pid` in decimal, NUL-terminated, into `out` (pid_room bytes); no
+// allocation, no locale: the child may call it.
+void write_pid(char* out, pid_t pid) {
+  char reversed[pid_room];
+  std::size_t length = 0;
+  auto value = static_cast<unsigned long>(pid);
+  do {
+    reversed[length++] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0 && length < pid_room - 1);
+  for (std::size_t i = 0; i < length; ++i) out[i] = reversed[length - 1 - i];
+  out[length] = '\0';
+}
 
 // Tells summon why (errno) and ends the child.
 [[noreturn]] void child_failed(int error_fd) {
@@ -186,6 +204,9 @@ struct ChildPlan {
   // already gone (the child is someone else's now) means no exec at all.
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) fail();
   if (::getppid() != plan.parent) ::_exit(127);
+  // The pid exec keeps: this process's, now that it is made (a raw call:
+  // glibc's cache of it is not the child's to trust after clone3).
+  if (plan.pid_digits) write_pid(plan.pid_digits, static_cast<pid_t>(::syscall(SYS_getpid)));
   sigset_t empty;
   ::sigemptyset(&empty);
   ::sigprocmask(SIG_SETMASK, &empty, nullptr);
@@ -327,8 +348,17 @@ std::variant<StartedProcess, std::string> start_process(const SpawnRequest& requ
   if (moves.size() > 64) return std::string("too many descriptors to hand over");
 
   std::vector<std::string> env_strings;
-  env_strings.reserve(request.environment.size());
-  for (const auto& [key, value] : request.environment) env_strings.push_back(key + "=" + value);
+  env_strings.reserve(request.environment.size() + 1);
+  for (const auto& [key, value] : request.environment)
+    if (key != request.pid_variable) env_strings.push_back(key + "=" + value);
+  // Its digits are written by the child, in its own copy of this string.
+  char* pid_digits = nullptr;
+  if (!request.pid_variable.empty()) {
+    std::string& entry = env_strings.emplace_back(request.pid_variable + "=");
+    const std::size_t at = entry.size();
+    entry.resize(at + pid_room, '\0');
+    pid_digits = entry.data() + at;
+  }
   std::vector<const char*> env;
   for (const auto& entry : env_strings) env.push_back(entry.c_str());
   env.push_back(nullptr);
@@ -358,7 +388,7 @@ std::variant<StartedProcess, std::string> start_process(const SpawnRequest& requ
     run_child({executable.c_str(), path ? path->c_str() : nullptr, argv.data(), env.data(), moves,
                request.own_session, request.cwd.empty() ? nullptr : request.cwd.c_str(),
                switch_user ? &credentials : nullptr, joined ? -1 : cgroup_procs.get(), parent,
-               child_descriptor_limit()},
+               child_descriptor_limit(), pid_digits},
               error_pipe[1]);
   }
   const int fork_error = errno;

@@ -38,6 +38,11 @@ struct SpawnRequest {
   /// A cgroup folder the child joins before exec, so that it and everything
   /// it starts are members from the first instruction. Empty: summon's own.
   std::string cgroup;
+  /// The name of a variable the child sets to its own pid just before exec,
+  /// in place of any entry of that name in `environment`: WATCHDOG_PID,
+  /// which systemd sets to the service's main pid, which only the child
+  /// knows before it execs. Empty: none.
+  std::string pid_variable;
 };
 
 /// Starts the process and waits until it has exec'd. The child has default

@@ -1,5 +1,5 @@
-// The `tcp` probe: ready once a TCP connect to the service's port succeeds,
-// tried again after next_attempt_delay() until then.
+// The `tcp` probe's attempt: a TCP connect to the service's port, which
+// holds when the service is what accepted it.
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -9,54 +9,41 @@
 #include <fmt/format.h>
 #include <boost/beast/core/tcp_stream.hpp>
 
-#include "runtime/backoff.hpp"
 #include "runtime/net_attempt.hpp"
 #include "runtime/port_owner.hpp"
+#include "runtime/probe_attempt.hpp"
 #include "runtime/probe_kinds.hpp"
 
 namespace summon::runtime {
 
 namespace {
 
-// On loopback a connect is answered at once; the limit is for a remote host
-// that drops packets, and leaves room for two SYN retransmissions.
-constexpr auto attempt_timeout = std::chrono::seconds(5);
-
 // Everything the handlers touch: it lives until the last of them has run,
-// which may be after the probe is gone.
+// which may be after the attempt is gone.
 struct State {
-  State(boost::asio::io_context& io, ProbeEvents events, std::string host, int port,
-        Duration interval, std::function<bool(pid_t)> owns, std::string service)
-      : events(std::move(events)),
-        owns(std::move(owns)),
+  State(boost::asio::io_context& io, std::string host, int port, std::function<bool(pid_t)> owns,
+        std::string service)
+      : owns(std::move(owns)),
         service(std::move(service)),
         host(std::move(host)),
         port(static_cast<unsigned short>(port)),
         stream(io),
-        connect(io, stream, attempt_timeout),
-        retry(io, interval) {}
+        connect(io, stream) {}
 
-  ProbeEvents events;
   std::function<bool(pid_t)> owns;  // whether a process is the service's
   std::string service;
   std::string host;
   unsigned short port;
   boost::beast::tcp_stream stream;
   TcpConnect connect;
-  Backoff retry;
-  std::string last;
-  bool stopped = false;  // destroyed or reported: no handler may act
+  ProbeAttempt::Done done;  // the attempt under way's
+  Duration timeout{};
+  bool stopped = false;  // destroyed: no handler may act
 };
 
 using StatePtr = std::shared_ptr<State>;
 
-void stop(State& state) {
-  state.stopped = true;
-  state.connect.cancel();
-  state.retry.cancel();
-}
-
-// A connect proves the service ready only if the service is what accepted
+// A connect proves the service alive only if the service is what accepted
 // it. On loopback the listener can be seen: if processes hold the port and
 // none is the service's, another program has it (which the check before the
 // spawn would not see when it came later). When no holder can be seen (a
@@ -73,53 +60,47 @@ std::optional<std::string> someone_else_listens(const State& state) {
                      state.service);
 }
 
-void attempt(const StatePtr& state);
-
-void retry_later(const StatePtr& state) {
+// The last thing a handler does: `done` may destroy the attempt.
+void finish(const StatePtr& state, AttemptResult::Outcome outcome, std::string text) {
   state->stream.close();
-  state->retry.wait([state] {
-    if (!state->stopped) attempt(state);
-  });
+  const ProbeAttempt::Done done = std::move(state->done);
+  state->done = nullptr;
+  done({outcome, std::move(text)});
 }
 
-void attempt(const StatePtr& state) {
-  state->connect.start(
-      state->host, state->port,
-      [state](const boost::system::error_code& error,
-              const std::optional<TcpConnect::Endpoint>& endpoint) {
-        if (state->stopped) return;
-        if (!error) {
-          if (auto other = someone_else_listens(*state)) {
-            state->last = fmt::format("tcp {}: {}", endpoint_text(*endpoint), *other);
-            retry_later(state);
-            return;
-          }
-          state->last = fmt::format("tcp {}: connected", endpoint_text(*endpoint));
-          stop(*state);
-          if (state->events.ready) state->events.ready();
-          return;
-        }
-        const std::string where =
-            endpoint ? endpoint_text(*endpoint) : fmt::format("{}:{}", state->host, state->port);
-        state->last = fmt::format("tcp {}: {}", where, error_text(error, attempt_timeout));
-        retry_later(state);
-      });
-}
-
-class TcpConnectProbe final : public Probe {
+class TcpAttempt final : public ProbeAttempt {
  public:
-  explicit TcpConnectProbe(StatePtr state) : state_(std::move(state)) {}
-  ~TcpConnectProbe() override { stop(*state_); }
-  TcpConnectProbe(const TcpConnectProbe&) = delete;
-  TcpConnectProbe& operator=(const TcpConnectProbe&) = delete;
-
-  // Every path out of attempt() waits on asio first, so nothing reports from here.
-  void start() override {
-    state_->retry.begin();
-    attempt(state_);
+  explicit TcpAttempt(StatePtr state) : state_(std::move(state)) {}
+  ~TcpAttempt() override {
+    state_->stopped = true;
+    state_->done = nullptr;
+    state_->connect.cancel();
   }
+  TcpAttempt(const TcpAttempt&) = delete;
+  TcpAttempt& operator=(const TcpAttempt&) = delete;
 
-  std::string last_result() const override { return state_->last; }
+  // Every path out of the connect waits on asio first, so nothing reports from here.
+  void run(Duration timeout, Done done) override {
+    state_->done = std::move(done);
+    state_->timeout = timeout;
+    state_->connect.start(
+        state_->host, state_->port, std::chrono::steady_clock::now() + timeout,
+        [state = state_](const boost::system::error_code& error,
+                         const std::optional<TcpConnect::Endpoint>& endpoint) {
+          if (state->stopped) return;
+          using Outcome = AttemptResult::Outcome;
+          if (!error) {
+            const std::string where = endpoint_text(*endpoint);
+            if (auto other = someone_else_listens(*state))
+              return finish(state, Outcome::failed, fmt::format("tcp {}: {}", where, *other));
+            return finish(state, Outcome::held, fmt::format("tcp {}: connected", where));
+          }
+          const std::string where =
+              endpoint ? endpoint_text(*endpoint) : fmt::format("{}:{}", state->host, state->port);
+          finish(state, Outcome::failed,
+                 fmt::format("tcp {}: {}", where, error_text(error, state->timeout)));
+        });
+  }
 
  private:
   StatePtr state_;
@@ -127,12 +108,17 @@ class TcpConnectProbe final : public Probe {
 
 }  // namespace
 
+std::unique_ptr<ProbeAttempt> make_tcp_attempt(const config::TcpProbe& spec,
+                                               const ProbeTarget& target, ProbeContext& context) {
+  return std::make_unique<TcpAttempt>(std::make_shared<State>(
+      context.io, spec.host, spec.port.number, target.owns, target.service));
+}
+
 std::unique_ptr<Probe> make_tcp_probe(const config::TcpProbe& spec, Duration interval,
                                       const ProbeTarget& target, ProbeContext& context,
                                       ProbeEvents events) {
-  return std::make_unique<TcpConnectProbe>(
-      std::make_shared<State>(context.io, std::move(events), spec.host, spec.port.number, interval,
-                              target.owns, target.service));
+  return make_polled_probe(make_tcp_attempt(spec, target, context), interval, context,
+                           std::move(events));
 }
 
 }  // namespace summon::runtime

@@ -53,6 +53,11 @@ Plays a service: starts, becomes ready, runs until its stop signal.
   --child                fork a child in the same process group that waits until a signal
                          kills it, as `sleep` would
   --stubborn-child       the same, but the child ignores stop signals: only SIGKILL ends it
+  --notify-at MS:TEXT    send TEXT on $NOTIFY_SOCKET MS after start ("\n" in TEXT is a newline):
+                         ERRNO=98, EXTEND_TIMEOUT_USEC=N, WATCHDOG=trigger...; repeatable
+  --watchdog-every MS    once ready, send WATCHDOG=1 on $NOTIFY_SOCKET every MS
+  --watchdog-until MS    send no WATCHDOG=1 from MS after start on
+  --print-env NAME       print "NAME=VALUE" (or "NAME unset") on stdout at start; repeatable
 )";
 
 constexpr int stop_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
@@ -90,6 +95,10 @@ struct Options {
   long flood = 0;
   bool child = false;
   bool stubborn_child = false;
+  std::vector<std::pair<long, std::string>> notify_at;  // MS after start, message; in time order
+  std::optional<long> watchdog_every_ms;
+  std::optional<long> watchdog_until_ms;
+  std::vector<std::string> print_env;
 };
 
 std::int64_t now_ns() {
@@ -131,6 +140,25 @@ ReadyAction parse_ready(std::string_view spec) {
   throw UsageError{"unknown --ready kind '" + std::string(spec) +
                    "' (tcp:PORT, tcp6:PORT, http:PORT, unix:PATH, log:TEXT, log-stderr:TEXT, "
                    "notify, fd:N, fd-close:N, file:PATH)"};
+}
+
+// "MS:TEXT", with "\n" in TEXT for a newline: a datagram of several assignments.
+std::pair<long, std::string> parse_notify_at(std::string_view spec, long max_ms) {
+  const auto colon = spec.find(':');
+  if (colon == std::string_view::npos || colon + 1 == spec.size())
+    throw UsageError{"--notify-at takes MS:TEXT, not '" + std::string(spec) + "'"};
+  const long ms = parse_number("--notify-at", spec.substr(0, colon), 0, max_ms);
+  std::string text;
+  std::string_view rest = spec.substr(colon + 1);
+  for (std::size_t i = 0; i < rest.size(); ++i) {
+    if (rest[i] == '\\' && i + 1 < rest.size() && rest[i + 1] == 'n') {
+      text += '\n';
+      ++i;
+    } else {
+      text += rest[i];
+    }
+  }
+  return {ms, text};
 }
 
 void parse_on_term(std::string_view spec, Options& options) {
@@ -217,10 +245,20 @@ Options parse(int argc, char** argv) {
       no_value();
       options.child = true;
       options.stubborn_child = true;
+    } else if (arg == "--notify-at") {
+      options.notify_at.push_back(parse_notify_at(take(), max_ms));
+    } else if (arg == "--watchdog-every") {
+      options.watchdog_every_ms = parse_number(arg, take(), 1, max_ms);
+    } else if (arg == "--watchdog-until") {
+      options.watchdog_until_ms = parse_number(arg, take(), 0, max_ms);
+    } else if (arg == "--print-env") {
+      options.print_env.emplace_back(take());
     } else {
       throw UsageError{"unknown option '" + std::string(argv[i]) + "'"};
     }
   }
+  std::stable_sort(options.notify_at.begin(), options.notify_at.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
   return options;
 }
 
@@ -290,6 +328,9 @@ class Service {
                        [](const auto& a) { return a.kind == ReadyKind::notify; });
   }
   void become_ready();
+  /// Sends what is due at `now` (--notify-at, --watchdog-every); returns
+  /// when the next is due, if anything is still to come.
+  std::optional<std::int64_t> notify_due(std::int64_t now);
   void listen_inet(int family, int port, bool http);
   void listen_unix(const std::string& path);
   void accept_on(const Listener& listener);
@@ -309,6 +350,8 @@ class Service {
   std::vector<Listener> listeners_;
   std::vector<Connection> connections_;
   std::vector<std::string> unix_paths_;
+  std::size_t notified_ = 0;                   // --notify-at messages sent
+  std::optional<std::int64_t> next_watchdog_;  // when the next WATCHDOG=1 is due
 };
 
 void Service::record(const std::string& event) {
@@ -367,6 +410,10 @@ void Service::start_child() {
 }
 
 void Service::print_at_start() {
+  for (const auto& name : options_.print_env) {
+    const char* value = std::getenv(name.c_str());
+    write_all(STDOUT_FILENO, value ? name + "=" + value + "\n" : name + " unset\n");
+  }
   for (const auto& [fd, text] : options_.prints) write_all(fd, text + "\n");
   if (options_.lines > 0) {
     std::string chunk;
@@ -478,6 +525,8 @@ void Service::become_ready() {
   ready_ = true;
   // Recorded first: whoever sees the service ready sees this line already written.
   record("ready");
+  if (options_.watchdog_every_ms)
+    next_watchdog_ = now_ns() + *options_.watchdog_every_ms * 1'000'000;
   for (const auto& action : options_.ready) {
     switch (action.kind) {
       case ReadyKind::tcp:
@@ -516,6 +565,25 @@ void Service::become_ready() {
       }
     }
   }
+}
+
+std::optional<std::int64_t> Service::notify_due(std::int64_t now) {
+  const auto& due = options_.notify_at;
+  while (notified_ < due.size() && now >= at(due[notified_].first)) notify(due[notified_++].second);
+  if (next_watchdog_ && options_.watchdog_until_ms &&
+      *next_watchdog_ >= at(*options_.watchdog_until_ms))
+    next_watchdog_.reset();
+  if (next_watchdog_ && now >= *next_watchdog_) {
+    notify("WATCHDOG=1");
+    // From the time it was due, so that a late loop does not drift.
+    next_watchdog_ = std::max(*next_watchdog_ + *options_.watchdog_every_ms * 1'000'000, now);
+  }
+  std::optional<std::int64_t> next = next_watchdog_;
+  if (notified_ < due.size()) {
+    const auto when = at(due[notified_].first);
+    next = next ? std::min(*next, when) : when;
+  }
+  return next;
 }
 
 void Service::accept_on(const Listener& listener) {
@@ -618,6 +686,8 @@ void Service::run() {
     if (exit_at_ && now >= *exit_at_) finish(exit_code_);
 
     std::optional<std::int64_t> next = exit_at_;
+    if (auto notify_next = notify_due(now))
+      next = next ? std::min(*next, *notify_next) : *notify_next;
     if (!ready_ && !options_.ready.empty()) {
       auto ready_at = at(options_.ready_after_ms);
       next = next ? std::min(*next, ready_at) : ready_at;

@@ -432,6 +432,30 @@ TEST_CASE("an all probe fails with its first child's failure") {
   CHECK(h.ready == 0);
 }
 
+TEST_CASE("an all probe passes on its notify child's watchdog, extend and errno events") {
+  Harness h;
+  config::AllProbe all;
+  all.probes = {probe_of(config::NotifyProbe{}), probe_of(log_spec("up"))};
+  auto events = h.events();
+  int pings = 0, triggers = 0;
+  std::vector<std::chrono::microseconds> extensions;
+  std::vector<int> errors;
+  events.watchdog = [&] { ++pings; };
+  events.watchdog_trigger = [&] { ++triggers; };
+  events.extend = [&](std::chrono::microseconds extra) { extensions.push_back(extra); };
+  events.error_number = [&](int error) { errors.push_back(error); };
+  auto probe = make_all_probe(all, h.target, h.context, std::move(events));
+  SpawnRequest request;
+  REQUIRE_FALSE(probe->prepare(request));
+  probe->start();
+  send_datagram(environment_value(request, "NOTIFY_SOCKET"),
+                "EXTEND_TIMEOUT_USEC=2500\nERRNO=5\nWATCHDOG=1\nWATCHDOG=trigger");
+  REQUIRE(h.run_until([&] { return triggers > 0; }));
+  CHECK(pings == 1);
+  CHECK(extensions == std::vector<std::chrono::microseconds>{2500us});
+  CHECK(errors == std::vector<int>{5});
+}
+
 // ---- make_probe
 
 TEST_CASE("make_probe builds the probe of the config's kind") {

@@ -90,13 +90,15 @@ struct TestLoop {
 // Every event a probe sent.
 struct Seen {
   runtime::ProbeEvents events() {
-    return {[this] {
-              ++ready;
-              ready_at = Clock::now();
-            },
-            [this](std::string why) { failures.push_back(std::move(why)); },
-            [this](std::string text) { statuses.push_back(std::move(text)); },
-            [this](std::string text) { notices.push_back(std::move(text)); }};
+    runtime::ProbeEvents events;
+    events.ready = [this] {
+      ++ready;
+      ready_at = Clock::now();
+    };
+    events.failed = [this](std::string why) { failures.push_back(std::move(why)); };
+    events.status = [this](std::string text) { statuses.push_back(std::move(text)); };
+    events.notice = [this](std::string text) { notices.push_back(std::move(text)); };
+    return events;
   }
   bool reported() const { return ready > 0 || !failures.empty(); }
 

@@ -20,6 +20,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include "http_server.hpp"
 #include "loop_helpers.hpp"
 #include "runtime/net_attempt.hpp"
 #include "runtime/probe_kinds.hpp"
@@ -32,7 +33,9 @@ using summon::runtime::SpawnRequest;
 using summon::test::Clock;
 using summon::test::free_port;
 using summon::test::listen_on_v6_loopback;
+using summon::test::response;
 using summon::test::Seen;
+using summon::test::TestServer;
 using summon::test::v4_loopback;
 using summon::test::v6_loopback;
 using namespace std::chrono_literals;
@@ -73,68 +76,6 @@ struct Harness : summon::test::Harness {
     return probe;
   }
 };
-
-// Answers each request with the current canned response and closes the
-// connection; or, holding, reads requests and never answers.
-class TestServer {
- public:
-  explicit TestServer(asio::io_context& io, asio::ip::address address = v4_loopback)
-      : acceptor_(io, tcp::endpoint(address, 0)) {
-    accept();
-  }
-
-  int port() const { return acceptor_.local_endpoint().port(); }
-  void answer(std::string response) { response_ = std::move(response); }
-  void hold() { holding_ = true; }
-  // Each request's head, as received.
-  const std::vector<std::string>& requests() const { return requests_; }
-
- private:
-  struct Connection {
-    explicit Connection(tcp::socket socket) : socket(std::move(socket)) {}
-    tcp::socket socket;
-    std::string received;
-    std::string response;
-  };
-
-  void accept() {
-    acceptor_.async_accept([this](const boost::system::error_code& error, tcp::socket socket) {
-      if (error) return;
-      serve(std::make_shared<Connection>(std::move(socket)));
-      accept();
-    });
-  }
-
-  void serve(const std::shared_ptr<Connection>& connection) {
-    asio::async_read_until(
-        connection->socket, asio::dynamic_buffer(connection->received), "\r\n\r\n",
-        [this, connection](const boost::system::error_code& error, std::size_t length) {
-          if (error) return;
-          requests_.push_back(connection->received.substr(0, length));
-          if (holding_) {
-            held_.push_back(connection);
-            return;
-          }
-          connection->response = response_;
-          asio::async_write(connection->socket, asio::buffer(connection->response),
-                            [connection](const boost::system::error_code&, std::size_t) {
-                              boost::system::error_code ignored;
-                              connection->socket.shutdown(tcp::socket::shutdown_both, ignored);
-                            });
-        });
-  }
-
-  tcp::acceptor acceptor_;
-  std::string response_;
-  bool holding_ = false;
-  std::vector<std::string> requests_;
-  std::vector<std::shared_ptr<Connection>> held_;
-};
-
-std::string response(int status, const std::string& body = "", const std::string& headers = "") {
-  return fmt::format("HTTP/1.1 {} Whatever\r\nContent-Length: {}\r\n{}\r\n{}", status, body.size(),
-                     headers, body);
-}
 
 struct Outcome {
   bool ready = false;
@@ -519,6 +460,7 @@ TEST_CASE("unix: a path too long for a socket is said so") {
   Harness h;
   const std::string path = "/tmp/" + std::string(200, 'x');
   auto probe = h.start_unix(path);
+  REQUIRE(h.run_until_tried(*probe));
   CHECK(probe->last_result() == fmt::format("unix {}: file name too long", path));
   h.run_for(20ms);
   CHECK(h.ready == 0);
@@ -598,9 +540,9 @@ TEST_CASE("probe connections are close-on-exec: a program's own children never i
   asio::io_context io;
   tcp::acceptor listener(io, tcp::endpoint(v4_loopback, 0));
   boost::beast::tcp_stream stream(io);
-  summon::runtime::TcpConnect connect(io, stream, std::chrono::seconds(5));
+  summon::runtime::TcpConnect connect(io, stream);
   std::optional<boost::system::error_code> result;
-  connect.start("127.0.0.1", listener.local_endpoint().port(),
+  connect.start("127.0.0.1", listener.local_endpoint().port(), Clock::now() + 5s,
                 [&](const boost::system::error_code& error, const auto&) { result = error; });
   io.run_for(5s);
   REQUIRE(result);

@@ -88,6 +88,18 @@ TEST_CASE("the child runs the program with the given environment and its exit co
   CHECK(WEXITSTATUS(ran.status) == 3);
 }
 
+TEST_CASE("the child sets pid_variable to its own pid, in place of any the environment has") {
+  SpawnRequest request;
+  request.argv = {"sh", "-c", "echo \"$WATCHDOG_PID\"; echo $$"};
+  request.environment = {{"PATH", "/usr/bin:/bin"}, {"WATCHDOG_PID", "1"}};
+  request.pid_variable = "WATCHDOG_PID";
+  const std::string output = run(request).output;
+  const auto newline = output.find('\n');
+  REQUIRE(newline != std::string::npos);
+  CHECK(output.substr(0, newline) != "1");
+  CHECK(output.substr(0, newline + 1) == output.substr(newline + 1));
+}
+
 TEST_CASE("argv[0] is passed as written, not as the path found") {
   SpawnRequest request;
   request.argv = {"sh", "-c", "echo $0"};
