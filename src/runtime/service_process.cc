@@ -17,7 +17,10 @@
 #include <boost/asio/post.hpp>
 
 #include "engine/failure.hpp"
+#include "runtime/alive_check.hpp"
 #include "runtime/ansi.hpp"
+#include "runtime/notify_message.hpp"
+#include "runtime/watchdog.hpp"
 #include "runtime/port_owner.hpp"
 
 namespace summon::runtime {
@@ -64,6 +67,12 @@ struct ServiceProcess::Start {
   int out_fd = -1, err_fd = -1;
   std::unique_ptr<OutputPump> out, err;
   std::unique_ptr<Backoff> recheck;  // while draining: look again, soon at first
+  // From ready on: its liveness, from its `alive` probe and its watchdog,
+  // each unhealthy or not; and the last ERRNO= it sent.
+  std::unique_ptr<AliveCheck> alive;
+  std::unique_ptr<Watchdog> watchdog;
+  bool alive_unhealthy = false, watchdog_unhealthy = false;
+  std::optional<int> error_number;
 };
 
 ServiceProcess::ServiceProcess(ServiceHost& host, graph::ServiceIndex index,
@@ -139,6 +148,7 @@ void ServiceProcess::start() {
     prepare_probe();
     if (auto error = start_->probe->prepare(request)) return start_failed(*error);
   }
+  if (spec_.watchdog) add_watchdog_environment(request, *spec_.watchdog);
   int out[2], err[2];
   if (::pipe2(out, O_CLOEXEC) != 0)
     return start_failed(engine::cannot_start(fmt::format("pipe: {}", std::strerror(errno))));
@@ -172,6 +182,8 @@ void ServiceProcess::prepare_probe() {
   events.ready = [this, i] {
     // A success counts only while the process lives and is not stopped.
     if (state_ != ProcessState::running || start_->group->main_ended()) return;
+    // Watched from here, so that a WATCHDOG=1 beside READY=1 counts.
+    watch_health();
     report([i](engine::RunnerEvents& events) { events.on_ready(i); });
   };
   events.failed = [this, i](std::string why) {
@@ -182,6 +194,19 @@ void ServiceProcess::prepare_probe() {
   };
   events.status = [this](std::string text) { host_.listener().on_status(index_, text); };
   events.notice = [this](std::string text) { host_.listener().on_notice(index_, text); };
+  events.watchdog = [this] {
+    if (start_->watchdog) start_->watchdog->ping();
+  };
+  events.watchdog_trigger = [this] {
+    if (start_->watchdog) start_->watchdog->trigger();
+  };
+  events.extend = [this, i](std::chrono::microseconds extra) {
+    if (state_ != ProcessState::running) return;
+    report([i, extra](engine::RunnerEvents& events) {
+      events.on_deadline_extended(i, std::chrono::duration_cast<engine::Duration>(extra));
+    });
+  };
+  events.error_number = [this](int error) { start_->error_number = error; };
   start_->probe =
       runtime::make_probe(*spec_.ready, target_, host_.probe_context(), std::move(events));
 }
@@ -205,7 +230,45 @@ void ServiceProcess::exec_known(std::optional<std::string> error) {
   // Told at once (the engine handles it right after this call), so that the
   // `started` line comes before anything the service prints.
   host_.events().on_started(i);
-  if (start_->probe) start_->probe->start();
+  if (start_->probe)
+    start_->probe->start();
+  else
+    watch_health();  // ready as soon as started
+}
+
+// Liveness from ready on (SPEC 1.5): the `alive` probe and the watchdog each
+// say unhealthy or healthy; the engine hears unhealthy once, and healthy
+// again only when neither says otherwise.
+void ServiceProcess::watch_health() {
+  const auto i = index_;
+  auto verdict = [this, i](bool Start::*flag) {
+    HealthEvents events;
+    events.unhealthy = [this, i, flag](std::string why) {
+      const bool was = start_->alive_unhealthy || start_->watchdog_unhealthy;
+      (*start_).*flag = true;
+      if (!was)
+        report([i, why = std::move(why)](engine::RunnerEvents& events) {
+          events.on_unhealthy(i, why);
+        });
+    };
+    events.healthy = [this, i, flag] {
+      (*start_).*flag = false;
+      if (!start_->alive_unhealthy && !start_->watchdog_unhealthy)
+        report([i](engine::RunnerEvents& events) { events.on_healthy(i); });
+    };
+    return events;
+  };
+  if (spec_.alive && !start_->alive)
+    start_->alive = std::make_unique<AliveCheck>(*spec_.alive, target_, host_.probe_context(),
+                                                 verdict(&Start::alive_unhealthy));
+  if (spec_.watchdog && !start_->watchdog)
+    start_->watchdog = std::make_unique<Watchdog>(host_.io(), *spec_.watchdog,
+                                                  verdict(&Start::watchdog_unhealthy));
+}
+
+void ServiceProcess::stop_health() {
+  start_->alive.reset();
+  start_->watchdog.reset();
 }
 
 void ServiceProcess::start_output() {
@@ -257,9 +320,11 @@ void ServiceProcess::exited(int wait_status) {
   if (!change(ProcessEvent::reaped)) return;
   // Its last words come before the news of its end.
   drain_output();
+  stop_health();
   drop_probe();
   const auto i = index_;
-  const auto status = exit_status(wait_status, stopped);
+  auto status = exit_status(wait_status, stopped);
+  if (start_->error_number) status.note = errno_note(*start_->error_number);
   report([i, status](engine::RunnerEvents& events) { events.on_exited(i, status); });
   check_group();
 }
@@ -268,6 +333,7 @@ void ServiceProcess::stop(int signal) {
   // A notify socket stays until the main process has ended (exited() drops
   // it): servers say STOPPING=1 on their way down, and log an error if the
   // socket is gone.
+  stop_health();
   if (!start_->probe || !start_->probe->stays_while_stopping()) drop_probe();
   if (!change(ProcessEvent::stop)) return;
   const auto i = index_;

@@ -66,6 +66,8 @@ class ServiceProcess {
   std::optional<std::string> port_taken() const;
   void prepare_probe();
   void exec_known(std::optional<std::string> error);
+  void watch_health();
+  void stop_health();
   void start_output();
   void take_lines(Stream stream, Lines lines);
   void exited(int wait_status);
