@@ -115,6 +115,9 @@ TEST_CASE("restart: true dependents are stopped with a crashed dependency and st
   Sandbox sandbox;
   auto up = sandbox.up("supervise_cascade.yaml");
   REQUIRE(up.wait_for_line("[summon] ready: 3 services"));
+  // Each has set up its handlers and written its record before the crash.
+  REQUIRE(sandbox.wait_for_record("api", "start", 5s));
+  REQUIRE(sandbox.wait_for_record("stats", "start", 5s));
   auto record = sandbox.record();
   REQUIRE(starts(record, "db").size() == 1);
   ::kill(starts(record, "db")[0], SIGKILL);
@@ -123,6 +126,10 @@ TEST_CASE("restart: true dependents are stopped with a crashed dependency and st
   REQUIRE(up.wait_for_line_if([&](std::string_view line) {
     return line.starts_with("[summon] api started") && ++api_starts == 2;
   }));
+  // Its own record of that start follows its exec; each look is woken by a
+  // change of the record file.
+  for (int k = 0; k < 100 && starts(sandbox.record(), "api").size() < 2; ++k)
+    sandbox.wait_for_record("api", "no such event", 50ms);
   up.send(SIGINT);
   const auto& run = up.finish();
   INFO(describe(run));
@@ -152,6 +159,12 @@ TEST_CASE("an alive probe makes a service unhealthy; restarted with a policy, re
   }));
   std::filesystem::remove(sick);
   REQUIRE(up.wait_for_line("[summon] mended ready again"));
+  int restarted_starts = 0;
+  REQUIRE(up.wait_for_line_if([&](std::string_view line) {
+    return line.starts_with("[summon] restarted started") && ++restarted_starts == 2;
+  }));
+  for (int k = 0; k < 100 && starts(sandbox.record(), "restarted").size() < 2; ++k)
+    sandbox.wait_for_record("restarted", "no such event", 50ms);
   up.send(SIGINT);
   const auto& run = up.finish();
   INFO(describe(run));
