@@ -11,7 +11,11 @@ void Engine::examine(ServiceIndex i) {
 
   if (killing_) {
     if (run.hold == Hold::processes && run.state != State::starting) send_kill(i);
-    if (run.state == State::backoff) change(i, Event::cancel);
+    if (run.state == State::backoff) {
+      cancel_timer(run.backoff_timer);
+      run.restart_at.reset();
+      change(i, Event::cancel);
+    }
     if (run.state == State::pending) change(i, Event::skip, {std::nullopt, skipped_because(), {}, {}});
     return;
   }
@@ -25,7 +29,11 @@ void Engine::examine(ServiceIndex i) {
     case State::started:
     case State::ready:
     case State::unhealthy:
-      if (goes_down(i) && dependents_down(i)) send_stop(i);
+      if (!goes_down(i)) return;
+      if (dependents_down(i))
+        send_stop(i);
+      else  // those it waits for are looked at too: a chain goes down from its top
+        for (ServiceIndex j : run.dependents) enqueue(j);
       return;
 
     case State::backoff:
@@ -41,7 +49,7 @@ void Engine::examine(ServiceIndex i) {
     case State::pending:
       if (run.want == Want::down)
         change(i, Event::skip, {std::nullopt, skipped_because(), {}, {}});
-      else if (requirements_hold(i))
+      else if (requirements_hold(i) && !goes_down(i))
         spawn(i);
       return;
 
@@ -69,7 +77,7 @@ void Engine::examine(ServiceIndex i) {
         return;
       }
       if (run.state != State::stopped && !fresh) return;  // ended: stays so
-      if (requirements_hold(i)) spawn(i);
+      if (requirements_hold(i) && !goes_down(i)) spawn(i);
       return;
     }
   }
@@ -95,8 +103,12 @@ bool Engine::requirements_hold(ServiceIndex i) const {
 bool Engine::goes_down(ServiceIndex i) const {
   const ServiceRun& run = runs_[i];
   if (run.want == Want::down || run.cycle) return true;
+  // Through `restart: true` a restart reaches down a chain: what holds a
+  // service that goes down goes down too, and first.
   for (const Requirement& r : run.requirements)
-    if (r.restart && runs_[r.service].selected && !available(r.service, r.condition)) return true;
+    if (r.restart && runs_[r.service].selected &&
+        (!available(r.service, r.condition) || goes_down(r.service)))
+      return true;
   return false;
 }
 

@@ -80,8 +80,10 @@ void Engine::do_probe_failed(ServiceIndex i, const std::string& why) {
   if (!in_run(i) || runs_[i].state != State::started || goes_down(i)) return;
   if (restarts_on(i, std::nullopt))
     restart_after_failure(i, Event::probe_failed, why, std::nullopt);
-  else
+  else if (in_bring_up() || options_.mode == Mode::run)
     fail(i, Event::probe_failed, why);
+  else
+    fail_quietly(i, Event::probe_failed, why);
 }
 
 void Engine::do_exited(ServiceIndex i, const ExitStatus& status) {
@@ -91,6 +93,7 @@ void Engine::do_exited(ServiceIndex i, const ExitStatus& status) {
   if (run.hold == Hold::spawning) {
     run.hold = Hold::processes;
     if (run.state == State::starting) change(i, Event::spawned);
+    enqueue_around(i);  // failed while spawning: what is left of it is stopped now
   }
   if (!running(run.state)) return;  // stopping: our own stop counts once the group is empty
 

@@ -219,3 +219,37 @@ TEST_CASE("teardown during a cascade stops everything in order") {
   h.stopped("db");
   CHECK(h.engine().phase() == Phase::done);
 }
+
+TEST_CASE("a chain of restart: true stops from the top down and starts from the bottom up") {
+  EngineHarness h(R"(services:
+  db: {command: x}
+  api: {command: x, depends_on: {db: {condition: ready, restart: true}}}
+  web: {command: x, depends_on: {api: {condition: ready, restart: true}}}
+)");
+  bring_up(h, {"db", "api", "web"});
+  h.engine().restart(h.index("db"));
+  CHECK(h.calls() == Calls{"stop web TERM"});
+  h.stopped("web");
+  CHECK(h.calls() == Calls{"stop api TERM"});
+  h.stopped("api");
+  CHECK(h.calls() == Calls{"stop db TERM"});
+  h.stopped("db");
+  CHECK(h.calls() == Calls{"start db"});
+  h.started("db");
+  CHECK(h.calls() == Calls{"start api"});
+  h.started("api");
+  CHECK(h.calls() == Calls{"start web"});
+}
+
+TEST_CASE("a service that failed while spawning and then exited is still stopped, and teardown ends") {
+  EngineHarness h(R"(services:
+  db: {command: x, ready: {tcp: 5432, timeout: 1s}}
+)");
+  h.engine().bring_up();
+  h.clock.advance(1s);  // failed before its spawn was reported
+  h.calls();
+  h.exited("db", 1);
+  CHECK(h.calls() == Calls{"stop db TERM"});
+  h.stopped("db");
+  CHECK(h.engine().phase() == Phase::done);
+}
