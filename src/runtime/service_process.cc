@@ -258,9 +258,14 @@ void ServiceProcess::watch_health() {
     };
     return events;
   };
-  if (spec_.alive && !start_->alive)
-    start_->alive = std::make_unique<AliveCheck>(*spec_.alive, target_, host_.probe_context(),
+  if (spec_.alive && !start_->alive) {
+    // Who holds the port was settled when it got ready; looking again at
+    // every attempt would read every process's descriptors, each second.
+    ProbeTarget target = target_;
+    target.owns = nullptr;
+    start_->alive = std::make_unique<AliveCheck>(*spec_.alive, target, host_.probe_context(),
                                                  verdict(&Start::alive_unhealthy));
+  }
   if (spec_.watchdog && !start_->watchdog)
     start_->watchdog = std::make_unique<Watchdog>(host_.io(), *spec_.watchdog,
                                                   verdict(&Start::watchdog_unhealthy));
