@@ -1,6 +1,8 @@
 // The reconciler (s6-rc's examine): after every event, each service it
 // touched is looked at once, and moved a step toward what it should be.
 // Nothing else in the engine starts or stops a service.
+#include <utility>
+
 #include "engine/engine.hpp"
 
 namespace summon::engine {
@@ -68,8 +70,8 @@ void Engine::examine(ServiceIndex i) {
         if ((goes_down(i) || run.cycle) && dependents_down(i)) send_stop(i);
         return;
       }
-      const bool fresh = run.cycle;  // `start` or `restart` asked for it anew
-      run.cycle = false;
+      // `start` or `restart` asked for it anew: asked until it can start.
+      const bool fresh = std::exchange(run.cycle, false);
       if (run.want == Want::down) return;
       if (run.state == State::stopped && run.restart_at && !fresh) {
         change(i, Event::wait);
@@ -77,7 +79,10 @@ void Engine::examine(ServiceIndex i) {
         return;
       }
       if (run.state != State::stopped && !fresh) return;  // ended: stays so
-      if (requirements_hold(i) && !goes_down(i)) spawn(i);
+      if (requirements_hold(i) && !goes_down(i))
+        spawn(i);
+      else
+        run.cycle = fresh;
       return;
     }
   }

@@ -253,3 +253,20 @@ TEST_CASE("a service that failed while spawning and then exited is still stopped
   h.stopped("db");
   CHECK(h.engine().phase() == Phase::done);
 }
+
+TEST_CASE("start of a failed service waits for what it depends on, then starts") {
+  EngineHarness h(R"(services:
+  db: {command: x}
+  api: {command: x, depends_on: [db]}
+)");
+  bring_up(h, {"db", "api"});
+  h.exited("api", 1);
+  h.stopped("api");
+  h.engine().stop(h.index("db"));
+  h.stopped("db");
+  h.calls();
+  h.engine().start(h.index("api"));
+  CHECK(h.calls() == Calls{"start db"});
+  h.started("db");
+  CHECK(h.calls() == Calls{"start api"});
+}
