@@ -18,13 +18,6 @@ using Lines = std::vector<std::string>;
 
 namespace {
 
-void bring_up(EngineHarness& h, std::initializer_list<const char*> names) {
-  h.engine().bring_up();
-  for (const char* name : names) h.started(name);
-  h.calls();
-  h.observer.take_lines();
-}
-
 constexpr const char* cascade = R"(services:
   db: {command: x, ready: {tcp: 5432}, restart: always, backoff: 0s}
   api:
@@ -52,7 +45,7 @@ TEST_CASE("stop stops exactly that service; its dependents keep running") {
   db: {command: x}
   api: {command: x, depends_on: [db]}
 )");
-  bring_up(h, {"db", "api"});
+  h.bring_up_all({"db", "api"});
   h.engine().stop(h.index("db"));
   CHECK(h.calls() == Calls{"stop db TERM"});
   h.stopped("db");
@@ -67,7 +60,7 @@ TEST_CASE("start brings a stopped service back, and what it depends on that is n
   db: {command: x}
   api: {command: x, depends_on: [db]}
 )");
-  bring_up(h, {"db", "api"});
+  h.bring_up_all({"db", "api"});
   h.engine().stop(h.index("api"));
   h.stopped("api");
   h.engine().stop(h.index("db"));
@@ -85,7 +78,7 @@ TEST_CASE("start takes a service outside the selection into the run, with its de
   tool: {command: x, depends_on: [db]}
 )",
                   {}, {"db"});
-  bring_up(h, {"db"});
+  h.bring_up_all({"db"});
   CHECK_FALSE(h.engine().in_run(h.index("tool")));
   h.engine().start(h.index("tool"));
   CHECK(h.calls() == Calls{"start tool"});
@@ -96,7 +89,7 @@ TEST_CASE("restart stops a service and starts it again at once") {
   EngineHarness h(R"(services:
   api: {command: x, backoff: 5s}
 )");
-  bring_up(h, {"api"});
+  h.bring_up_all({"api"});
   h.engine().restart(h.index("api"));
   CHECK(h.calls() == Calls{"stop api TERM"});
   h.stopped("api");
@@ -138,7 +131,7 @@ TEST_CASE("restart of a failed or completed service starts it anew") {
   task: {command: x}
   api: {command: x}
 )");
-  bring_up(h, {"task", "api"});
+  h.bring_up_all({"task", "api"});
   h.exited("task", 0);
   h.exited("api", 1);
   h.stopped("api");
@@ -226,7 +219,7 @@ TEST_CASE("a chain of restart: true stops from the top down and starts from the 
   api: {command: x, depends_on: {db: {condition: ready, restart: true}}}
   web: {command: x, depends_on: {api: {condition: ready, restart: true}}}
 )");
-  bring_up(h, {"db", "api", "web"});
+  h.bring_up_all({"db", "api", "web"});
   h.engine().restart(h.index("db"));
   CHECK(h.calls() == Calls{"stop web TERM"});
   h.stopped("web");
@@ -259,7 +252,7 @@ TEST_CASE("start of a failed service waits for what it depends on, then starts")
   db: {command: x}
   api: {command: x, depends_on: [db]}
 )");
-  bring_up(h, {"db", "api"});
+  h.bring_up_all({"db", "api"});
   h.exited("api", 1);
   h.stopped("api");
   h.engine().stop(h.index("db"));

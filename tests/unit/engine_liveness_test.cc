@@ -21,13 +21,6 @@ namespace {
 
 constexpr const char* why = "http 127.0.0.1:8080/health: status 503 (3 in a row)";
 
-void bring_up(EngineHarness& h, std::initializer_list<const char*> names) {
-  h.engine().bring_up();
-  for (const char* name : names) h.started(name);
-  h.calls();
-  h.observer.take_lines();
-}
-
 }  // namespace
 
 TEST_CASE("without a restart policy an unhealthy service keeps running, and is ready again") {
@@ -35,7 +28,7 @@ TEST_CASE("without a restart policy an unhealthy service keeps running, and is r
   api: {command: x, alive: {http: "http://127.0.0.1:8080/health"}}
   web: {command: x, depends_on: [api]}
 )");
-  bring_up(h, {"api", "web"});
+  h.bring_up_all({"api", "web"});
   h.unhealthy("api", why);
   CHECK(h.state("api") == State::unhealthy);
   CHECK(h.observer.changes.back().reason == why);
@@ -50,7 +43,7 @@ TEST_CASE("with on-failure an unhealthy service is stopped and restarted") {
   EngineHarness h(R"(services:
   api: {command: x, restart: on-failure, backoff: 0s, alive: {tcp: 8080}}
 )");
-  bring_up(h, {"api"});
+  h.bring_up_all({"api"});
   h.unhealthy("api", why);
   CHECK(h.state("api") == State::stopping);
   CHECK(h.observer.changes.back().reason == std::string("unhealthy: ") + why);
@@ -66,7 +59,7 @@ TEST_CASE("an unhealthy service that will not stop is killed after its stop time
   EngineHarness h(R"(services:
   api: {command: x, restart: always, stop: {timeout: 3s}, alive: {tcp: 8080}}
 )");
-  bring_up(h, {"api"});
+  h.bring_up_all({"api"});
   h.unhealthy("api", why);
   h.clock.advance(3s);
   CHECK(h.calls() == Calls{"stop api TERM", "kill api"});
@@ -81,7 +74,7 @@ TEST_CASE("in run an unhealthy service that is not restarted fails the run") {
   api: {command: x, alive: {tcp: 8080}}
 )",
                   options);
-  bring_up(h, {"api"});
+  h.bring_up_all({"api"});
   h.unhealthy("api", why);
   REQUIRE(h.engine().failure().has_value());
   CHECK(h.engine().failure()->message == std::string("api: unhealthy: ") + why);
@@ -104,7 +97,7 @@ TEST_CASE("giving up on an unhealthy service fails it and stops what is left") {
   EngineHarness h(R"(services:
   api: {command: x, restart: always, max_restarts: 0, alive: {tcp: 8080}}
 )");
-  bring_up(h, {"api"});
+  h.bring_up_all({"api"});
   h.unhealthy("api", why);
   CHECK(h.state("api") == State::failed);
   CHECK(h.observer.changes.back().reason ==

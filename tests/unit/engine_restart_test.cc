@@ -19,14 +19,6 @@ using Lines = std::vector<std::string>;
 
 namespace {
 
-// Brings every named service up (each without a probe: started is ready).
-void bring_up(EngineHarness& h, std::initializer_list<const char*> names) {
-  h.engine().bring_up();
-  for (const char* name : names) h.started(name);
-  h.calls();
-  h.observer.take_lines();
-}
-
 std::string failure_of(EngineHarness& h) {
   REQUIRE(h.engine().failure().has_value());
   return h.engine().failure()->message;
@@ -45,7 +37,7 @@ TEST_CASE("restart: no reports the exit and starts nothing") {
   api: {command: x}
   db: {command: x}
 )");
-  bring_up(h, {"api", "db"});
+  h.bring_up_all({"api", "db"});
   h.exited("api", 1);
   CHECK(h.state("api") == State::failed);
   h.stopped("api");
@@ -57,7 +49,7 @@ TEST_CASE("on-failure restarts a non-zero exit after its backoff, and reports it
   EngineHarness h(R"(services:
   api: {command: x, restart: on-failure, backoff: {initial: 100ms, max: 1s}}
 )");
-  bring_up(h, {"api"});
+  h.bring_up_all({"api"});
   h.exited("api", 1);
   CHECK(h.state("api") == State::stopping);
   const auto& change = h.observer.changes.back();
@@ -82,7 +74,7 @@ TEST_CASE("on-failure leaves a clean exit completed; always restarts it too") {
   task: {command: x, restart: on-failure}
   loop: {command: x, restart: always, backoff: 0s}
 )");
-  bring_up(h, {"task", "loop"});
+  h.bring_up_all({"task", "loop"});
   h.exited("task", 0);
   CHECK(h.state("task") == State::completed);
   crash(h, "loop", 0);
@@ -94,7 +86,7 @@ TEST_CASE("the delay doubles with each restart in a row, up to max") {
   EngineHarness h(R"(services:
   api: {command: x, restart: always, backoff: {initial: 100ms, max: 500ms}}
 )");
-  bring_up(h, {"api"});
+  h.bring_up_all({"api"});
   std::vector<std::chrono::milliseconds> delays;
   for (int k = 0; k < 5; ++k) {
     crash(h, "api");
@@ -110,7 +102,7 @@ TEST_CASE("the count and the delay go back to the start once it stayed ready lon
   EngineHarness h(R"(services:
   api: {command: x, restart: always, backoff: {initial: 100ms, max: 2s}}
 )");
-  bring_up(h, {"api"});
+  h.bring_up_all({"api"});
   crash(h, "api");
   h.clock.advance(100ms);
   h.started("api");
@@ -135,7 +127,7 @@ TEST_CASE("after max_restarts in a row the service has failed, and says so") {
   api: {command: x, restart: always, max_restarts: 2, backoff: 0s}
   db: {command: x}
 )");
-  bring_up(h, {"api", "db"});
+  h.bring_up_all({"api", "db"});
   for (int k = 0; k < 2; ++k) {
     crash(h, "api");
     h.clock.advance(0ms);
@@ -158,7 +150,7 @@ TEST_CASE("in run, giving up fails the run") {
   api: {command: x, restart: on-failure, max_restarts: 0}
 )",
                   options);
-  bring_up(h, {"api"});
+  h.bring_up_all({"api"});
   h.exited("api", 1);
   CHECK(failure_of(h) == "api: exited with code 1; gave up after 0 restarts");
 }
@@ -220,7 +212,7 @@ TEST_CASE("a stop during the backoff means it is simply not started again") {
   EngineHarness h(R"(services:
   api: {command: x, restart: always, backoff: 1s}
 )");
-  bring_up(h, {"api"});
+  h.bring_up_all({"api"});
   crash(h, "api");
   CHECK(h.state("api") == State::backoff);
   h.engine().shut_down();
@@ -235,7 +227,7 @@ TEST_CASE("Ctrl-C while a restart clears the old process ends in teardown, not a
   EngineHarness h(R"(services:
   api: {command: x, restart: always, backoff: 0s}
 )");
-  bring_up(h, {"api"});
+  h.bring_up_all({"api"});
   h.exited("api", 1);
   h.engine().shut_down();
   h.stopped("api");
@@ -249,7 +241,7 @@ TEST_CASE("an exit while being stopped is never restarted") {
   EngineHarness h(R"(services:
   api: {command: x, restart: always}
 )");
-  bring_up(h, {"api"});
+  h.bring_up_all({"api"});
   h.engine().shut_down();
   h.exited("api", 1);
   h.stopped("api");
@@ -294,7 +286,7 @@ TEST_CASE("clearing a crashed service that will not go is killed after its stop 
   EngineHarness h(R"(services:
   api: {command: x, restart: always, stop: {timeout: 2s}}
 )");
-  bring_up(h, {"api"});
+  h.bring_up_all({"api"});
   h.exited("api", 1);
   h.clock.advance(2s);
   CHECK(h.calls() == Calls{"stop api TERM", "kill api"});
