@@ -59,6 +59,7 @@ class OsProcessGroup final : public ProcessGroup {
   bool main_ended() const override { return reaped_ || ChildReaper::has_ended(pid_); }
 
   void signal(int signal) override {
+    signalled_ = true;
     // Once the main process is reaped its pid is free, and the group's
     // number with it when no member is left: the group is signalled only
     // while it is provably still this start's.
@@ -94,7 +95,11 @@ class OsProcessGroup final : public ProcessGroup {
   }
 
   void release() override {
-    if (cgroup_) cgroup_->remove();
+    // A main process that ended on its own is likely to be started again by
+    // a restart policy: its leaf stays for that start (the tree removes it at
+    // the end), which spares the kernel's making and unmaking of a cgroup per
+    // crash. One summon stopped is removed now, as teardown goes.
+    if (cgroup_ && !ended_by_itself_) cgroup_->remove();
   }
 
  private:
@@ -112,6 +117,7 @@ class OsProcessGroup final : public ProcessGroup {
 
   void reaped(int wait_status) {
     reaped_ = true;
+    ended_by_itself_ = !signalled_;
     if (exec_result_.is_open()) {
       // Reaped before its exec's answer was read: the child is gone, so the
       // answer is in the pipe now (an errno, or end of file).
@@ -151,6 +157,8 @@ class OsProcessGroup final : public ProcessGroup {
   // Reaped, or left to the reaper after a failed exec: from then on its pid
   // may be reused.
   bool reaped_ = false;
+  bool signalled_ = false;        // summon sent it a signal
+  bool ended_by_itself_ = false;  // its main process ended before any signal of summon's
   boost::asio::posix::stream_descriptor exec_result_;  // open until the exec's answer is read
   std::shared_ptr<int> exec_error_ = std::make_shared<int>(0);
   std::optional<Cgroup> cgroup_;  // all its processes, where cgroups are at hand

@@ -1,4 +1,5 @@
-// spawn(): clone3 or fork, summon's child setup, exec, and an error pipe.
+// spawn(): clone3 (sharing summon's memory until exec) or fork, summon's
+// child setup, exec, and an error pipe.
 #include "runtime/spawn.hpp"
 
 #include <fcntl.h>
@@ -6,6 +7,7 @@
 #include <linux/close_range.h>
 #include <linux/sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -72,7 +74,7 @@ struct ChildPlan {
   bool own_session;
   const char* cwd;                 // nullptr: summon's own
   const Credentials* credentials;  // nullptr: summon's own
-  int cgroup_procs;                // cgroup.procs to join by writing, or -1
+  int cgroup_procs;                // cgroup.procs to join by writing, or -1 (set by create_child)
   pid_t parent;                    // summon, as the child was made
   const rlimit* descriptor_limit;  // to restore before exec, or nullptr
   char* pid_digits;                // room for the child's pid in an envp entry, or nullptr
@@ -216,26 +218,128 @@ void write_pid(char* out, pid_t pid) {
   child_failed(error_fd);
 }
 
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  ~FileDescriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+#if defined(__x86_64__)
+// clone3 with the child on a stack of its own, running `entry(data)` there;
+// the parent gets the pid (or -1 and errno). The generic syscall() cannot do
+// this: a child sharing summon's memory must not return through a frame the
+// parent will return through too, so the child's side is written here.
+long clone3_onto(clone_args* args, [[noreturn]] void (*entry)(void*), void* data) {
+  register void (*call)(void*) asm("r12") = entry;
+  register void* argument asm("r13") = data;
+  long result;
+  asm volatile(
+      "syscall\n\t"
+      "test %%rax, %%rax\n\t"
+      "jnz 1f\n\t"
+      // The child: on its own stack, with no frame to return to.
+      "xor %%ebp, %%ebp\n\t"
+      "mov %%r13, %%rdi\n\t"
+      "call *%%r12\n\t"
+      "mov $127, %%edi\n\t"
+      "mov $231, %%eax\n\t"  // exit_group, should entry ever return
+      "syscall\n\t"
+      "ud2\n"
+      "1:\n\t"
+      : "=a"(result)
+      : "0"(static_cast<long>(SYS_clone3)), "D"(args), "S"(sizeof *args), "r"(call), "r"(argument)
+      : "rcx", "r11", "memory", "cc");
+  if (result < 0) {
+    errno = static_cast<int>(-result);
+    return -1;
+  }
+  return result;
+}
+constexpr bool can_share_memory = true;
+#else
+long clone3_onto(clone_args*, void (*)(void*), void*) {
+  errno = ENOSYS;
+  return -1;
+}
+constexpr bool can_share_memory = false;
+#endif
+
+// The child's stack while it shares summon's memory: its own mapping, so
+// a host program's small thread stacks do not matter. Only the pages the
+// child touches are ever made.
+class ChildStack {
+ public:
+  static constexpr std::size_t size = 256 * 1024;
+  ChildStack()
+      : base_(::mmap(nullptr, size, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0)) {}
+  ~ChildStack() {
+    if (base_ != MAP_FAILED) ::munmap(base_, size);
+  }
+  ChildStack(const ChildStack&) = delete;
+  ChildStack& operator=(const ChildStack&) = delete;
+  bool made() const { return base_ != MAP_FAILED; }
+  std::uint64_t base() const { return reinterpret_cast<std::uint64_t>(base_); }
+
+ private:
+  void* base_;
+};
+
+// What the child needs, in memory it shares with summon until its exec.
+struct ChildStart {
+  ChildPlan* plan;
+  int error_fd;
+  int parent_end;  // the error pipe's reading end, summon's alone
+};
+
+[[noreturn]] void child_entry(void* data) {
+  const auto* start = static_cast<const ChildStart*>(data);
+  ::close(start->parent_end);
+  run_child(*start->plan, start->error_fd);
+}
+
 // A new process, straight into the cgroup folder `cgroup_dir` if there is
 // one: clone3 with CLONE_INTO_CGROUP. Joining after a plain fork would
 // migrate the process, which takes the kernel a global lock and an RCU grace
-// period: about 5 ms per service here. `joined` says whether that worked;
-// on kernels before 5.7 it is a fork and the child joins by itself.
-pid_t create_child(int cgroup_dir, bool& joined) {
-  joined = false;
-  if (cgroup_dir >= 0) {
-    clone_args args{};
-    args.flags = CLONE_INTO_CGROUP;
-    args.exit_signal = SIGCHLD;
-    args.cgroup = static_cast<std::uint64_t>(cgroup_dir);
-    const long pid = ::syscall(SYS_clone3, &args, sizeof args);
-    if (pid >= 0) {
-      joined = true;
-      return static_cast<pid_t>(pid);
+// period: about 5 ms per service here; the child of a fork joins by
+// writing to `procs`.
+//
+// The child shares summon's memory and summon waits until it has exec'd
+// (CLONE_VM | CLONE_VFORK, as posix_spawn does): a fork would copy summon's
+// page tables for each spawn and make summon pay a copy for every page it
+// writes afterwards, a cost that grows with summon. On kernels before 5.7,
+// or elsewhere than x86-64, it is a fork, and the child joins by itself.
+pid_t create_child(int cgroup_dir, const std::string& procs, ChildStart& start) {
+  start.plan->cgroup_procs = -1;
+  if (can_share_memory) {
+    // One per thread, kept: a spawn then costs no mapping of its own.
+    thread_local const ChildStack stack;
+    if (stack.made()) {
+      clone_args args{};
+      args.flags = CLONE_VM | CLONE_VFORK | (cgroup_dir >= 0 ? CLONE_INTO_CGROUP : 0);
+      args.exit_signal = SIGCHLD;
+      args.stack = stack.base();
+      args.stack_size = ChildStack::size;
+      if (cgroup_dir >= 0) args.cgroup = static_cast<std::uint64_t>(cgroup_dir);
+      const long pid = clone3_onto(&args, child_entry, &start);
+      if (pid >= 0) return static_cast<pid_t>(pid);
+      if (errno != ENOSYS && errno != E2BIG) return -1;
     }
-    if (errno != ENOSYS && errno != E2BIG) return -1;
   }
-  return ::fork();
+  FileDescriptor cgroup_procs(procs.empty() ? -1 : ::open(procs.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!procs.empty() && cgroup_procs.get() < 0) return -1;
+  start.plan->cgroup_procs = cgroup_procs.get();
+  const pid_t pid = ::fork();
+  if (pid == 0) child_entry(&start);
+  return pid;
 }
 
 // The program named on a script's `#!` line, if it has one.
@@ -254,28 +358,13 @@ std::optional<std::string> script_interpreter(const std::string& path) {
   return std::string(line.substr(0, line.find_first_of(" \t\r")));
 }
 
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 }  // namespace
 
 std::string exec_error_text(const std::string& program, int error, const std::string& cwd) {
   // A bare name was looked for in PATH (by the child): say so, as a shell does.
   if (error == ENOENT && program.find('/') == std::string::npos)
     return fmt::format("{}: command not found in PATH", program);
-  const std::string path =
-      program.front() == '/' || cwd.empty() ? program : cwd + "/" + program;
+  const std::string path = program.front() == '/' || cwd.empty() ? program : cwd + "/" + program;
   struct stat info;
   const bool exists = ::stat(path.c_str(), &info) == 0;
   // The kernel says ENOENT when a script's interpreter is missing, and
@@ -351,7 +440,7 @@ std::variant<StartedProcess, std::string> start_process(const SpawnRequest& requ
   env_strings.reserve(request.environment.size() + 1);
   for (const auto& [key, value] : request.environment)
     if (key != request.pid_variable) env_strings.push_back(key + "=" + value);
-  // Its digits are written by the child, in its own copy of this string.
+  // Its digits are written by the child, once it knows its pid.
   char* pid_digits = nullptr;
   if (!request.pid_variable.empty()) {
     std::string& entry = env_strings.emplace_back(request.pid_variable + "=");
@@ -369,10 +458,9 @@ std::variant<StartedProcess, std::string> start_process(const SpawnRequest& requ
   FileDescriptor cgroup_dir(
       request.cgroup.empty() ? -1
                              : ::open(request.cgroup.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!request.cgroup.empty() && cgroup_dir.get() < 0)
+    return fmt::format("{}: {}", request.cgroup, error_text(errno));
   const std::string procs = request.cgroup.empty() ? "" : request.cgroup + "/cgroup.procs";
-  FileDescriptor cgroup_procs(procs.empty() ? -1 : ::open(procs.c_str(), O_WRONLY | O_CLOEXEC));
-  if (!request.cgroup.empty() && (cgroup_dir.get() < 0 || cgroup_procs.get() < 0))
-    return fmt::format("{}: {}", procs, error_text(errno));
 
   int error_pipe[2];
   if (::pipe2(error_pipe, O_CLOEXEC) != 0) return fmt::format("pipe: {}", error_text(errno));
@@ -380,17 +468,20 @@ std::variant<StartedProcess, std::string> start_process(const SpawnRequest& requ
   sigset_t all, saved;
   ::sigfillset(&all);
   ::pthread_sigmask(SIG_BLOCK, &all, &saved);
-  bool joined;
-  const pid_t parent = ::getpid();
-  const pid_t pid = create_child(cgroup_dir.get(), joined);
-  if (pid == 0) {
-    ::close(error_pipe[0]);
-    run_child({executable.c_str(), path ? path->c_str() : nullptr, argv.data(), env.data(), moves,
-               request.own_session, request.cwd.empty() ? nullptr : request.cwd.c_str(),
-               switch_user ? &credentials : nullptr, joined ? -1 : cgroup_procs.get(), parent,
-               child_descriptor_limit(), pid_digits},
-              error_pipe[1]);
-  }
+  ChildPlan plan{executable.c_str(),
+                 path ? path->c_str() : nullptr,
+                 argv.data(),
+                 env.data(),
+                 moves,
+                 request.own_session,
+                 request.cwd.empty() ? nullptr : request.cwd.c_str(),
+                 switch_user ? &credentials : nullptr,
+                 -1,
+                 ::getpid(),
+                 child_descriptor_limit(),
+                 pid_digits};
+  ChildStart start{&plan, error_pipe[1], error_pipe[0]};
+  const pid_t pid = create_child(cgroup_dir.get(), procs, start);
   const int fork_error = errno;
   ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
   ::close(error_pipe[1]);

@@ -50,7 +50,8 @@ class ProcessGroup {
   /// sender), asked while the main process lives (belongs_to_service).
   virtual bool owns(pid_t sender) const = 0;
   /// None of its processes is left: frees what held them (its cgroup folder,
-  /// now rather than at the end of the run, since removing one takes a while).
+  /// now rather than at the end of the run, since removing one takes a while;
+  /// kept for the next start if the main process ended on its own).
   virtual void release() = 0;
 };
 
