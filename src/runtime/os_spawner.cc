@@ -172,7 +172,8 @@ class OsProcessGroup final : public ProcessGroup {
 std::variant<std::unique_ptr<ProcessGroup>, std::string> OsSpawner::spawn(
     const std::string& service, SpawnRequest request, SpawnEvents events) {
   std::optional<Cgroup> cgroup;
-  if (context_.cgroups) cgroup = context_.cgroups->leaf("svc-" + service);
+  if (context_.cgroups)
+    cgroup = context_.cgroups->leaf(service == run_command_name ? "run" : "svc-" + service);
   if (cgroup) request.cgroup = cgroup->path();
   auto started = start_process(request);
   if (auto* error = std::get_if<std::string>(&started)) return std::move(*error);

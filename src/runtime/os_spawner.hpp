@@ -32,8 +32,9 @@ class OsSpawner : public Spawner {
   /// The reaper and loop must outlive the spawner, and it every group it made.
   explicit OsSpawner(SpawnContext context) : context_(std::move(context)) {}
 
-  /// Makes the child in leaf `svc-SERVICE` of the run's cgroup, if there is
-  /// one, and returns at once: the exec's result comes from the loop.
+  /// Makes the child in leaf `svc-SERVICE` of the run's cgroup (`run` for
+  /// the run's command), if there is one, and returns at once: the exec's
+  /// result comes from the loop.
   std::variant<std::unique_ptr<ProcessGroup>, std::string> spawn(const std::string& service,
                                                                  SpawnRequest request,
                                                                  SpawnEvents events) override;

@@ -71,6 +71,9 @@ class ProcessRunner : public engine::Runner, private ServiceHost {
   /// `user:`, summon's own identity variables are that user's
   /// (environment_as_user), under whatever the file sets.
   config::EnvList service_environment(ServiceIndex i) const;
+  /// What makes the services' processes; `summon run`'s command is made by
+  /// it too.
+  Spawner& process_spawner() { return spawner_; }
 
  private:
   // ServiceHost

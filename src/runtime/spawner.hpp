@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include "runtime/spawn.hpp"
@@ -54,6 +55,10 @@ class ProcessGroup {
   /// kept for the next start if the main process ended on its own).
   virtual void release() = 0;
 };
+
+/// The name spawn() is given for `summon run`'s command, which is no
+/// service (a service's name is never empty): its cgroup leaf is `run`.
+inline constexpr std::string_view run_command_name = "";
 
 /// Makes the processes of services.
 class Spawner {

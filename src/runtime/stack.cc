@@ -47,8 +47,7 @@ Stack::Stack(const config::ProjectSpec& project, const graph::DependencyGraph& g
       guardian_(run_id_, identity_),
       reaper_(io_, options_.embedded ? Reaping::own_children : Reaping::every_child),
       clock_(io_),
-      guardian_watch_(io_),
-      command_kill_timer_(io_) {
+      guardian_watch_(io_) {
   // Signal dispositions belong to the program: the library's host keeps
   // its own, and stops the stack with request_stop().
   if (!options_.embedded) {
@@ -73,6 +72,7 @@ Stack::Stack(const config::ProjectSpec& project, const graph::DependencyGraph& g
 }
 
 Stack::~Stack() {
+  command_process_.reset();
   engine_.reset();
   runner_.reset();
   // Orphans adopted by now descend from something summon started and have
@@ -142,18 +142,18 @@ void Stack::on_signal(int signal) {
   if (++signals_seen_ == 1) {
     first_signal_ = signal;
     observer_.on_stopping(signal);
-    if (command_pid_) {
+    if (command_running()) {
       // The terminal sent Ctrl-C to the command too (it shares summon's
       // process group); other signals are passed on. Services stay up
       // until the command has ended: it may still be using them.
-      if (signal != SIGINT) ::kill(*command_pid_, signal);
+      if (signal != SIGINT) command_process_->signal(signal);
       return;
     }
     engine_->shut_down();
     return;
   }
   // Again: kill everything at once.
-  if (command_pid_) ::kill(*command_pid_, SIGKILL);
+  if (command_running()) command_process_->signal(SIGKILL);
   engine_->kill_all();
 }
 
@@ -172,24 +172,27 @@ void Stack::start_command() {
   request.environment =
       config::run_environment(project_, config::process_environment(), options_.ports);
   mark_environment(request.environment, run_id_);
-  request.stdin_fd = STDIN_FILENO;
+  request.stdin_fd = STDIN_FILENO;  // and summon's stdout and stderr
   request.own_session = false;
-  if (auto leaf = cgroups_.leaf("run")) request.cgroup = leaf->path();
-  auto spawned = spawn(request);
-  if (auto* error = std::get_if<std::string>(&spawned)) {
-    observer_.on_command_failed(*error);
-    command_code_ = 127;  // as a shell says "command not found"
-    engine_->shut_down();
-    return;
-  }
-  command_pid_ = std::get<pid_t>(spawned);
-  reaper_.watch(*command_pid_, [this](int wait_status) { command_ended(wait_status); });
-  observer_.on_command_started(*command_pid_);
+  command_process_.emplace(io_, runner_->process_spawner());
+  command_process_->start(std::move(request),
+                          {[this](pid_t pid) { observer_.on_command_started(pid); },
+                           [this](const std::string& error) { command_failed(error); },
+                           [this](int wait_status) { command_ended(wait_status); }});
+}
+
+bool Stack::command_running() const {
+  return command_process_ && command_process_->running();
+}
+
+void Stack::command_failed(const std::string& error) {
+  observer_.on_command_failed(error);
+  command_code_ = 127;  // as a shell says "command not found"
+  engine_->shut_down();
+  finish_if_over();
 }
 
 void Stack::command_ended(int wait_status) {
-  command_pid_.reset();
-  command_kill_timer_.cancel();
   command_code_ = command_exit_code(wait_status);
   observer_.on_command_ended(wait_status);
   engine_->shut_down();
@@ -198,12 +201,7 @@ void Stack::command_ended(int wait_status) {
 
 void Stack::on_failure(const engine::Failure& failure) {
   observer_.on_failure(failure);
-  if (!command_pid_) return;
-  ::kill(*command_pid_, SIGTERM);
-  command_kill_timer_.expires_after(command_stop_timeout);
-  command_kill_timer_.async_wait([this](const boost::system::error_code& error) {
-    if (!error && command_pid_) ::kill(*command_pid_, SIGKILL);
-  });
+  if (command_running()) command_process_->stop(command_stop_timeout);
 }
 
 void Stack::on_done(int exit_code, engine::Duration since_bring_up) {
@@ -223,7 +221,7 @@ void Stack::on_done(int exit_code, engine::Duration since_bring_up) {
 }
 
 void Stack::finish_if_over() {
-  if (!done_ || command_pid_) return;
+  if (!done_ || command_running()) return;
   if (signals_) signals_->cancel();
   busy_.reset();
   io_.stop();

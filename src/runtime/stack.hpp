@@ -15,7 +15,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "config/environment.hpp"
 #include "config/project_spec.hpp"
@@ -29,12 +28,13 @@
 #include "runtime/log_file.hpp"
 #include "runtime/output_listener.hpp"
 #include "runtime/process_runner.hpp"
+#include "runtime/run_command.hpp"
 
 namespace summon::runtime {
 
 struct StackOptions {
   engine::EngineOptions engine;
-  config::PortMap ports;               // the ports the project was loaded with
+  config::PortMap ports;  // the ports the project was loaded with
   // `--log-dir`, opened and checked (LogFolder::open) before anything starts.
   std::shared_ptr<const LogFolder> log_folder;
   // Inside another program (the library): no signal handling, only its own
@@ -107,13 +107,15 @@ class Stack : private engine::Observer {
   void watch_guardian();
   void on_signal(int signal);
   void start_command();
+  bool command_running() const;
+  void command_failed(const std::string& error);
   void command_ended(int wait_status);
   void finish_if_over();
 
   const config::ProjectSpec& project_;
   StackOptions options_;
   StackObserver& observer_;
-  std::string run_id_;  // the mark of every process of this run
+  std::string run_id_;    // the mark of every process of this run
   RunIdentity identity_;  // who else a process of this run must be
 
   Guardian guardian_;   // first: forked before the loop and its descriptors exist
@@ -121,7 +123,7 @@ class Stack : private engine::Observer {
   boost::asio::io_context io_;
   ChildReaper reaper_;  // after options_: embedded or not decides how it reaps
   AsioClock clock_;
-  std::optional<boost::asio::signal_set> signals_;  // not when embedded
+  std::optional<boost::asio::signal_set> signals_;        // not when embedded
   boost::asio::posix::stream_descriptor guardian_watch_;  // readable if the guardian dies
   /// Embedded, the loop has nothing else to wait for once all is up.
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> busy_;
@@ -129,9 +131,8 @@ class Stack : private engine::Observer {
   std::unique_ptr<engine::Engine> engine_;
 
   std::vector<std::string> command_;
-  std::optional<pid_t> command_pid_;
+  std::optional<RunCommand> command_process_;  // once everything is up
   std::optional<int> command_code_;
-  boost::asio::steady_timer command_kill_timer_;
   int signals_seen_ = 0;
   int first_signal_ = 0;
   bool done_ = false;
