@@ -71,6 +71,15 @@ class Up:
             raise RuntimeError(f"summon up printed no '[summon] stopped':\n{self.tail()}")
         return timed
 
+    def stop(self, what):
+        """SIGINT, a clean exit (see wait_exit), and no process of the run left
+        after it; `what` names the benchmark in the error."""
+        self.interrupt()
+        self.wait_exit(60)
+        left = self.close()
+        if left:
+            raise RuntimeError(f"{what}: {len(left)} processes were left after summon exited")
+
     def close(self):
         """Ends whatever is left: summon itself, then every process of the run."""
         if self.process.returncode is None:

@@ -1,6 +1,7 @@
 // Readiness probes for services declared in C++: the same kinds, forms and
-// defaults as `ready:` in a services file (SPEC 1.3). A probe is a value;
-// copy it freely.
+// defaults as `ready:` in a services file (SPEC 1.3), and, given to
+// Service::alive(), as `alive:` (SPEC 1.5). A probe is a value; copy it
+// freely.
 //
 // Strings are interpolated as in the file: `${ports.web}` is the port picked
 // for this session, `${NAME}` an environment variable, `$$` a literal `$`.
@@ -52,9 +53,11 @@ enum class Stream { stdout_stream, stderr_stream, both };
 class Probe {
  public:
   /// From spawn to ready; past it the service has failed. Default 60 s.
+  /// For Service::alive(): how long each attempt may take; default 5 s.
   Probe& timeout(std::chrono::milliseconds limit);
   /// The longest wait between two attempts of a polled probe (tcp, http,
-  /// exec, unix). Default 100 ms; summon may try sooner.
+  /// exec, unix). Default 100 ms; summon may try sooner. For
+  /// Service::alive(): the time between two attempts; default 10 s.
   Probe& interval(std::chrono::milliseconds longest);
 
   class Impl;  // the library's own

@@ -71,6 +71,40 @@ Service& Service::user(std::string name) {
   return *this;
 }
 
+Service& Service::restart(Restart policy) {
+  const char* word = policy == Restart::no           ? "no"
+                     : policy == Restart::on_failure ? "on-failure"
+                                                     : "always";
+  set_member(own().node, "restart", string_node(word));
+  return *this;
+}
+
+Service& Service::max_restarts(int count) {
+  set_member(own().node, "max_restarts", library::integer_node(count));
+  return *this;
+}
+
+Service& Service::backoff(std::chrono::milliseconds initial, std::chrono::milliseconds max) {
+  config::Node& backoff = member_map(own().node, "backoff");
+  set_member(backoff, "initial", library::duration_node(initial));
+  set_member(backoff, "max", library::duration_node(max));
+  return *this;
+}
+
+Service& Service::alive(Probe probe, int failures) {
+  // `alive:` is the probe's own map ({KIND: VALUE, interval, timeout}) with
+  // `failures` beside them.
+  config::Node node = ProbeAccess::node(probe);
+  set_member(node, "failures", library::integer_node(failures));
+  set_member(own().node, "alive", std::move(node));
+  return *this;
+}
+
+Service& Service::watchdog(std::chrono::milliseconds period) {
+  set_member(own().node, "watchdog", library::duration_node(period));
+  return *this;
+}
+
 const std::string& Service::name() const {
   return impl_->name;
 }

@@ -11,7 +11,7 @@ namespace summon::runtime {
 /// unhealthy again, and so on.
 struct HealthEvents {
   /// The service is unhealthy; `why` reads after "NAME unhealthy: ":
-  /// "http http://127.0.0.1:8080/health: status 503 (3 in a row)",
+  /// "http 127.0.0.1:8080/health: status 503 (3 in a row)",
   /// "no WATCHDOG=1 for 2s".
   std::function<void(std::string why)> unhealthy;
   /// After unhealthy: it is healthy again.

@@ -106,6 +106,14 @@ std::variant<Url, std::string> parse_url(std::string_view url) {
   return parsed;
 }
 
+// The URL as written without its scheme, for messages: the probe's kind
+// comes first and says it ("http 127.0.0.1:8080/health: status 503").
+std::string without_scheme(std::string_view url) {
+  constexpr std::string_view scheme = "http://";
+  if (starts_with_nocase(url, scheme)) url.remove_prefix(scheme.size());
+  return std::string(url);
+}
+
 RE2::Options quiet_options() {
   RE2::Options options;
   options.set_log_errors(false);  // prepare() reports a bad pattern, not stderr
@@ -116,7 +124,7 @@ RE2::Options quiet_options() {
 // which may be after the attempt is gone.
 struct State {
   State(asio::io_context& io, const config::HttpProbe& spec)
-      : url_text(spec.url),
+      : url_text(without_scheme(spec.url)),
         status(spec.status),
         stream(io),
         connect(io, stream),
@@ -124,7 +132,7 @@ struct State {
     if (status.empty()) status.push_back({200, 399});
   }
 
-  std::string url_text;  // as written, for messages
+  std::string url_text;  // as written, without http://, for messages
   Url url;
   std::vector<config::StatusRange> status;
   std::unique_ptr<RE2> body_pattern;   // null: any body

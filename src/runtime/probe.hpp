@@ -99,7 +99,7 @@ class Probe {
   /// as they stop (STOPPING=1). Others go as soon as the stop begins.
   virtual bool stays_while_stopping() const { return false; }
   /// What the probe saw last, for a timeout message: "tcp 127.0.0.1:5432:
-  /// connection refused", "http http://127.0.0.1:8080/health: status 503",
+  /// connection refused", "http 127.0.0.1:8080/health: status 503",
   /// "log: 1 of 2 matching lines seen". Empty if it has seen nothing yet.
   virtual std::string last_result() const = 0;
 };

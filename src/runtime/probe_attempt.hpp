@@ -22,7 +22,7 @@ struct AttemptResult {
   };
   Outcome outcome = Outcome::failed;
   /// What was seen, as last_result() says it: "tcp 127.0.0.1:5432:
-  /// connection refused", "http http://127.0.0.1:8080/health: status 503",
+  /// connection refused", "http 127.0.0.1:8080/health: status 503",
   /// "exec pg_isready: timed out after 5s".
   std::string text;
 

@@ -182,7 +182,7 @@ TEST_CASE("the failure summary masks a secret value in the probe's URL") {
   INFO(describe(run));
 
   CHECK(run.exit_code == 1);
-  CHECK(contains(run.err, "summon: error: api: not ready after 500ms: http http://127.0.0.1:"));
+  CHECK(contains(run.err, "summon: error: api: not ready after 500ms: http 127.0.0.1:"));
   CHECK(contains(run.err, "/health?token=***: status 503\n"));
   CHECK(contains(run.out, "[summon] api failed: not ready after 500ms: http "));
   CHECK(contains(run.out, "/health?token=***: status 503\n"));

@@ -1,6 +1,6 @@
 // Supervision (SPEC 1.4, 1.5) on the real binary: restart policies, giving
-// up, restart: true cascades and liveness, checked from outside: which pids
-// ran, in which order, and that none is left.
+// up, restart: true cascades, liveness and the watchdog, checked from
+// outside: which pids ran, in which order, and that none is left.
 #include <signal.h>
 
 #include <algorithm>
@@ -33,12 +33,29 @@ std::vector<pid_t> starts(const Record& record, const std::string& service) {
   return pids;
 }
 
+// The index in `up`'s lines of the first that contains `text`; -1 if none has.
+long line_index(const Background& up, const std::string& text) {
+  const auto& lines = up.lines();
+  for (std::size_t i = 0; i < lines.size(); ++i)
+    if (contains(lines[i].text, text)) return static_cast<long>(i);
+  return -1;
+}
+
 // The time of `service`'s n-th (from 0) `what` event; -1 if there is none.
 std::int64_t nth(const Record& record, const std::string& service, const std::string& what,
                  int n) {
   for (const Event& event : record.events())
     if (event.service == service && event.what == what && n-- == 0) return event.ns;
   return -1;
+}
+
+// Waits until `service`'s `count`-th start is in the record, after summon has
+// said so: its own record of a start follows its exec. Each look is woken by
+// a change of the record file.
+bool recorded_starts(const Sandbox& sandbox, const std::string& service, std::size_t count) {
+  for (int k = 0; k < 100 && starts(sandbox.record(), service).size() < count; ++k)
+    sandbox.wait_for_record(service, "no such event", 50ms);
+  return starts(sandbox.record(), service).size() >= count;
 }
 
 // Waits for every process the record names to be gone, up to a deadline
@@ -91,6 +108,8 @@ TEST_CASE("after max_restarts in a row the service has failed; in up the rest ke
   auto up = sandbox.up("supervise_gives_up.yaml");
   REQUIRE(up.wait_for_line("[summon] crasher exited with code 3; restart 2 in 0s"));
   REQUIRE(up.wait_for_line("[summon] crasher exited with code 3; gave up after 2 restarts"));
+  // steady has set up its handlers and written its record before the stop.
+  REQUIRE(sandbox.wait_for_record("steady", "start", 5s));
   up.send(SIGINT);
   const auto& run = up.finish();
   INFO(describe(run));
@@ -126,10 +145,7 @@ TEST_CASE("restart: true dependents are stopped with a crashed dependency and st
   REQUIRE(up.wait_for_line_if([&](std::string_view line) {
     return line.starts_with("[summon] api started") && ++api_starts == 2;
   }));
-  // Its own record of that start follows its exec; each look is woken by a
-  // change of the record file.
-  for (int k = 0; k < 100 && starts(sandbox.record(), "api").size() < 2; ++k)
-    sandbox.wait_for_record("api", "no such event", 50ms);
+  CHECK(recorded_starts(sandbox, "api", 2));
   up.send(SIGINT);
   const auto& run = up.finish();
   INFO(describe(run));
@@ -147,7 +163,14 @@ TEST_CASE("restart: true dependents are stopped with a crashed dependency and st
 TEST_CASE("an alive probe makes a service unhealthy; restarted with a policy, ready again without") {
   Sandbox sandbox;
   auto up = sandbox.up("supervise_alive.yaml");
-  REQUIRE(up.wait_for_line("[summon] ready: 2 services"));
+  REQUIRE(up.wait_for_line("[summon] ready: 3 services"));
+  // An http probe's text names its kind once: "http 127.0.0.1:PORT/health".
+  auto unserved = up.wait_for_line("[summon] unserved unhealthy: ");
+  REQUIRE(unserved);
+  CHECK_MESSAGE(unserved->text.starts_with("[summon] unserved unhealthy: http 127.0.0.1:"),
+                unserved->text);
+  CHECK(unserved->text.ends_with("/health: connection refused (2 in a row)"));
+  CHECK_FALSE(contains(unserved->text, "http http"));
   const auto sick = sandbox.path("sick");
   std::ofstream(sick).put('\n');
   auto unhealthy = up.wait_for_line("[summon] mended unhealthy: ");
@@ -163,8 +186,7 @@ TEST_CASE("an alive probe makes a service unhealthy; restarted with a policy, re
   REQUIRE(up.wait_for_line_if([&](std::string_view line) {
     return line.starts_with("[summon] restarted started") && ++restarted_starts == 2;
   }));
-  for (int k = 0; k < 100 && starts(sandbox.record(), "restarted").size() < 2; ++k)
-    sandbox.wait_for_record("restarted", "no such event", 50ms);
+  CHECK(recorded_starts(sandbox, "restarted", 2));
   up.send(SIGINT);
   const auto& run = up.finish();
   INFO(describe(run));
@@ -173,6 +195,65 @@ TEST_CASE("an alive probe makes a service unhealthy; restarted with a policy, re
   CHECK(run.exit_code == 0);
   CHECK(starts(record, "mended").size() == 1);
   CHECK(starts(record, "restarted").size() >= 2);
+  CHECK(starts(record, "unserved").size() == 1);  // restart: no
+  CHECK(survivors(record) == std::vector<std::string>{});
+}
+
+TEST_CASE("a service whose WATCHDOG=1 stops is unhealthy after the period and restarted") {
+  Sandbox sandbox;
+  auto up = sandbox.up("supervise_watchdog.yaml");
+  REQUIRE(up.wait_for_line("[summon] ready: 1 service"));
+  CHECK(up.wait_for_line("dog | WATCHDOG_USEC=200000"));
+  REQUIRE(up.wait_for_line("[summon] dog status: quiet"));
+  REQUIRE(up.wait_for_line("[summon] dog unhealthy: no WATCHDOG=1 for 200ms; restart 1 in 0s"));
+  int dog_starts = 0;
+  REQUIRE(up.wait_for_line_if([&](std::string_view line) {
+    return line.starts_with("[summon] dog started") && ++dog_starts == 2;
+  }));
+  REQUIRE(recorded_starts(sandbox, "dog", 2));
+  // While WATCHDOG=1 came it was healthy: nothing was said of it before it
+  // fell silent.
+  CHECK(line_index(up, "[summon] dog status: quiet") < line_index(up, "[summon] dog unhealthy"));
+  up.send(SIGINT);
+  const auto& run = up.finish();
+  INFO(describe(run));
+  auto record = sandbox.record();
+  INFO("record:\n" << record.text());
+  CHECK(run.exit_code == 0);
+  auto pids = starts(record, "dog");
+  REQUIRE(pids.size() >= 2);
+  CHECK(pids[1] != pids[0]);
+  CHECK(up.find_line("dog | WATCHDOG_PID=" + std::to_string(pids[0])));
+  // The first process got its stop signal before the second started.
+  CHECK(nth(record, "dog", "term", 0) >= 0);
+  CHECK(nth(record, "dog", "term", 0) < nth(record, "dog", "start", 1));
+  CHECK_FALSE(alive(pids[0]));
+  CHECK(survivors(record) == std::vector<std::string>{});
+}
+
+TEST_CASE("WATCHDOG=trigger makes a service unhealthy at once, and it is restarted") {
+  Sandbox sandbox;
+  auto up = sandbox.up("supervise_watchdog_trigger.yaml");
+  // Its watchdog is 10s and it keeps sending WATCHDOG=1: only the trigger
+  // can end it this soon.
+  REQUIRE(up.wait_for_line("[summon] dog unhealthy: sent WATCHDOG=trigger; restart 1 in 0s"));
+  int dog_starts = 0;
+  REQUIRE(up.wait_for_line_if([&](std::string_view line) {
+    return line.starts_with("[summon] dog started") && ++dog_starts == 2;
+  }));
+  REQUIRE(recorded_starts(sandbox, "dog", 2));
+  up.send(SIGINT);
+  const auto& run = up.finish();
+  INFO(describe(run));
+  auto record = sandbox.record();
+  INFO("record:\n" << record.text());
+  CHECK(run.exit_code == 0);
+  CHECK_FALSE(up.find_line("no WATCHDOG=1"));
+  auto pids = starts(record, "dog");
+  REQUIRE(pids.size() >= 2);
+  CHECK(pids[1] != pids[0]);
+  CHECK(nth(record, "dog", "term", 0) >= 0);
+  CHECK(nth(record, "dog", "term", 0) < nth(record, "dog", "start", 1));
   CHECK(survivors(record) == std::vector<std::string>{});
 }
 

@@ -162,11 +162,12 @@ TEST_CASE("http: unhealthy while the status is refused, healthy once it is accep
   auto check = h.check(alive_of(spec, 2));
   REQUIRE(h.run_until([&] { return server.requests().size() >= 3; }));
   CHECK(h.seen.empty());
-  CHECK(check->last_result() == fmt::format("http {}: status 200", url));
+  CHECK(check->last_result() == fmt::format("http 127.0.0.1:{}/health: status 200", server.port()));
 
   server.answer(response(503));
   REQUIRE(h.run_until_seen(1));
-  CHECK(h.seen[0] == fmt::format("unhealthy: http {}: status 503 (2 in a row)", url));
+  CHECK(h.seen[0] ==
+        fmt::format("unhealthy: http 127.0.0.1:{}/health: status 503 (2 in a row)", server.port()));
 
   server.answer(response(204));
   REQUIRE(h.run_until_seen(2));
@@ -182,7 +183,9 @@ TEST_CASE("http: a server that does not answer within the timeout fails the atte
   spec.url = url;
   auto check = h.check(alive_of(spec, 1, 20ms, 100ms));
   REQUIRE(h.run_until_seen(1, 2s));
-  CHECK(h.seen[0] == fmt::format("unhealthy: http {}: no answer within 100ms (1 in a row)", url));
+  CHECK(h.seen[0] ==
+        fmt::format("unhealthy: http 127.0.0.1:{}/: no answer within 100ms (1 in a row)",
+                    server.port()));
 }
 
 TEST_CASE("exec: unhealthy while the command exits non-zero, healthy once it exits 0") {

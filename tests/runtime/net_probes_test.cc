@@ -233,13 +233,13 @@ TEST_CASE("http: ready once the server answers 200 after 503") {
   server.answer(response(503));
   const std::string url = fmt::format("http://127.0.0.1:{}/health", server.port());
   auto probe = h.start_http(url);
-  const std::string refused = fmt::format("http {}: status 503", url);
+  const std::string refused = fmt::format("http 127.0.0.1:{}/health: status 503", server.port());
   REQUIRE(h.run_until([&] { return probe->last_result() == refused; }));
   CHECK(h.ready == 0);
 
   server.answer(response(200, "ok"));
   REQUIRE(h.run_until([&] { return h.ready > 0; }));
-  CHECK(probe->last_result() == fmt::format("http {}: status 200", url));
+  CHECK(probe->last_result() == fmt::format("http 127.0.0.1:{}/health: status 200", server.port()));
   h.run_for(50ms);
   CHECK(h.ready == 1);
   CHECK(h.failures.empty());
@@ -307,7 +307,7 @@ TEST_CASE("http: a redirect is judged as its own status and not followed") {
   spec.status = {{200, 200}};
   auto probe = h.start_http(spec);
   REQUIRE(h.run_until([&] { return server.requests().size() >= 3; }));
-  CHECK(probe->last_result() == fmt::format("http {}: status 302", url));
+  CHECK(probe->last_result() == fmt::format("http 127.0.0.1:{}/health: status 302", server.port()));
   for (const auto& request : server.requests()) CHECK(request.rfind("GET /health ", 0) == 0);
   CHECK(h.ready == 0);
 
@@ -321,7 +321,7 @@ TEST_CASE("http: the body pattern is searched in the body") {
   const Outcome starting = probe_once(with_body("^ok"), response(200, "starting"));
   CHECK_FALSE(starting.ready);
   CHECK(starting.last.ends_with(": status 200 but the body does not match '^ok'"));
-  CHECK(starting.last.rfind("http http://127.0.0.1:", 0) == 0);
+  CHECK(starting.last.rfind("http 127.0.0.1:", 0) == 0);
 }
 
 TEST_CASE("http: the body pattern is checked only when the status is accepted") {
@@ -353,10 +353,11 @@ TEST_CASE("http: a HEAD response is not waited on for a body") {
 
 TEST_CASE("http: last_result says when the connection is refused") {
   Harness h;
-  const std::string url = fmt::format("http://localhost:{}/health", free_port(h.io));
-  auto probe = h.start_http(url);
+  const int port = free_port(h.io);
+  auto probe = h.start_http(fmt::format("http://localhost:{}/health", port));
   REQUIRE(h.run_until_tried(*probe));
-  CHECK(probe->last_result() == fmt::format("http {}: connection refused", url));
+  // The kind says http; the URL follows without its scheme.
+  CHECK(probe->last_result() == fmt::format("http localhost:{}/health: connection refused", port));
   CHECK(h.failures.empty());
 }
 
