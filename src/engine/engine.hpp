@@ -152,6 +152,7 @@ class Engine final : public RunnerEvents {
   bool requirements_hold(ServiceIndex i) const;
   bool goes_down(ServiceIndex i) const;
   bool dependents_down(ServiceIndex i) const;
+  void stop_in_order(ServiceIndex i);
   bool available(ServiceIndex d, config::Condition condition) const;
   void spawn(ServiceIndex i);
   void send_stop(ServiceIndex i);

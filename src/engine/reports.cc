@@ -135,11 +135,8 @@ void Engine::exited_for_good(ServiceIndex i, const ExitStatus& status) {
 
 void Engine::do_stopped(ServiceIndex i) {
   ServiceRun& run = runs_[i];
-  if (!in_run(i) || run.hold != Hold::processes) return;
   // Only the answer to our own stop or kill counts.
-  const bool ours = run.state == State::stopping || run.state == State::killing ||
-                    (run.state == State::failed && run.stop_sent_at);
-  if (!ours) return;
+  if (!in_run(i) || run.hold != Hold::signalled) return;
   run.hold = Hold::nothing;
   --holding_;
   cancel_timer(run.stop_deadline);

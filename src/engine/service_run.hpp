@@ -22,8 +22,9 @@ struct Requirement {
 };
 
 /// nothing; `spawning`: start() was asked and not yet answered; `processes`:
-/// spawned, and not yet reported stopped after a stop.
-enum class Hold { nothing, spawning, processes };
+/// spawned; `signalled`: sent its stop signal (or SIGKILL), and not yet
+/// reported stopped.
+enum class Hold { nothing, spawning, processes, signalled };
 
 struct ServiceRun {
   // What the file says, resolved: its conditions on others, and who waits on it.
@@ -52,7 +53,7 @@ struct ServiceRun {
   std::optional<TimerId> backoff_timer;
   std::optional<TimerId> steady_timer;  // resets `restarts` once it has stayed ready
   std::optional<TimePoint> started_at;  // this spawn
-  std::optional<TimePoint> stop_sent_at;
+  std::optional<TimePoint> stop_sent_at;  // its stop signal, for how long stopping took
 };
 
 }  // namespace summon::engine

@@ -24,7 +24,7 @@ enum class State {
   ready,      // its probe held (or it has none)
   unhealthy,  // was ready; its `alive` probe or watchdog says it no longer is
   completed,  // its main process exited with code 0
-  stopping,   // its stop signal was sent (to stop it, or to clear it for a restart)
+  stopping,   // going down (to stop or restart); signalled once what goes down with it stopped
   killing,    // SIGKILL was sent: its stop timeout passed, or everything is being killed
   backoff,    // ended, and waits out its restart delay before it starts again
   stopped,    // stopped by summon: none of its processes is left

@@ -169,9 +169,11 @@ TEST_CASE("when a dependency crashes, its restart: true dependents stop at once"
   EngineHarness h(cascade);
   bring_up_cascade(h);
   h.exited("db", 1);
-  CHECK(h.calls() == Calls{"stop db TERM", "stop api TERM"});
-  h.stopped("db");
+  CHECK(h.calls() == Calls{"stop api TERM"});
   h.stopped("api");
+  // What the crashed process left is cleared in teardown order, as any stop.
+  CHECK(h.calls() == Calls{"stop db TERM"});
+  h.stopped("db");
   h.clock.advance(0ms);
   CHECK(h.calls() == Calls{"start db"});
   h.started("db");

@@ -55,6 +55,33 @@ TEST_CASE("with on-failure an unhealthy service is stopped and restarted") {
   CHECK(h.calls() == Calls{"start api"});
 }
 
+TEST_CASE("a policy restart of an unhealthy service stops its restart: true dependents first") {
+  EngineHarness h(R"(services:
+  db: {command: x, restart: on-failure, backoff: 0s, alive: {tcp: 5432}}
+  api:
+    command: x
+    depends_on: {db: {condition: ready, restart: true}}
+  stats: {command: x, depends_on: [db]}
+)");
+  h.bring_up_all({"db", "api", "stats"});
+  h.observer.changes.clear();
+  h.unhealthy("db", why);
+  CHECK(h.state("db") == State::stopping);
+  REQUIRE_FALSE(h.observer.changes.empty());
+  CHECK(h.observer.changes.front().restart.has_value());  // the restart is told when decided
+  CHECK(h.calls() == Calls{"stop api TERM"});
+  h.stopped("db");  // no stop was asked of db yet: an answer out of turn means nothing
+  CHECK(h.state("db") == State::stopping);
+  h.stopped("api");
+  CHECK(h.calls() == Calls{"stop db TERM"});
+  h.stopped("db");
+  h.clock.advance(0ms);
+  CHECK(h.calls() == Calls{"start db"});
+  h.started("db");
+  CHECK(h.calls() == Calls{"start api"});
+  CHECK(h.state("stats") == State::ready);  // without restart: true it kept running
+}
+
 TEST_CASE("an unhealthy service that will not stop is killed after its stop timeout") {
   EngineHarness h(R"(services:
   api: {command: x, restart: always, stop: {timeout: 3s}, alive: {tcp: 8080}}

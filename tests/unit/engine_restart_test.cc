@@ -291,3 +291,26 @@ TEST_CASE("clearing a crashed service that will not go is killed after its stop 
   h.clock.advance(2s);
   CHECK(h.calls() == Calls{"stop api TERM", "kill api"});
 }
+
+TEST_CASE("a probe failure restarts the service only after its restart: true dependents stopped") {
+  EngineHarness h(R"(services:
+  db: {command: x, restart: on-failure, backoff: 0s, ready: {fd: 3}}
+  api:
+    command: x
+    depends_on: {db: {condition: started, restart: true}}
+)");
+  h.engine().bring_up();
+  h.started("db");
+  h.started("api");
+  h.calls();
+  h.probe_failed("db", "closed fd 3 without writing a newline");
+  CHECK(h.state("db") == State::stopping);
+  CHECK(h.calls() == Calls{"stop api TERM"});
+  h.stopped("api");
+  CHECK(h.calls() == Calls{"stop db TERM"});
+  h.stopped("db");
+  h.clock.advance(0ms);
+  CHECK(h.calls() == Calls{"start db"});
+  h.started("db");
+  CHECK(h.calls() == Calls{"start api"});
+}
