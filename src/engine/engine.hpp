@@ -57,8 +57,9 @@ namespace summon::engine {
 enum class Mode { up, run };
 
 /// A summary of the services: idle until bring_up(); bringing_up until every
-/// selected service has been ready or completed; up; tearing_down once
-/// everything is wanted down and something is left; then done.
+/// service wanted up has been ready or completed (one stopped meanwhile, or
+/// waiting to start for one that was, is not waited for); up; tearing_down
+/// once everything is wanted down and something is left; then done.
 enum class Phase { idle, bringing_up, up, tearing_down, done };
 std::string_view phase_name(Phase phase);
 
@@ -144,6 +145,7 @@ class Engine final : public RunnerEvents {
   void enqueue(ServiceIndex i);
   void enqueue_around(ServiceIndex i);
   void settle();
+  bool bring_up_waits() const;
   void cancel_timer(std::optional<TimerId>& timer);
   Duration since(const std::optional<TimePoint>& at) const;
 
@@ -203,8 +205,7 @@ class Engine final : public RunnerEvents {
   std::vector<ServiceIndex> order_;  // every service, dependencies first
   std::optional<Failure> failure_;
   std::optional<TimePoint> bring_up_at_;
-  bool bring_up_open_ = false;  // bring-up began and not every selected service was ready yet
-  std::size_t not_ready_ = 0;   // selected services not ready or completed since bring-up began
+  bool bring_up_open_ = false;  // bring-up began and something is still on its way up
   bool shutting_down_ = false;  // everything is wanted down: the run's outcome is settled
   bool done_ = false;           // on_done was reported
   std::size_t holding_ = 0;     // services the runner may hold processes of

@@ -44,7 +44,7 @@ struct ServiceRun {
   int restarts = 0;       // in a row; back to 0 after staying ready long enough
   int restarts_all = 0;   // in this run
   std::optional<TimePoint> restart_at;  // when its backoff ends
-  bool reached_ready = false;  // ready or completed since bring-up began (counted once)
+  bool reached_ready = false;  // ready or completed since bring-up began: no longer waited for
 
   std::optional<TimerId> ready_deadline;
   TimePoint ready_deadline_from{};  // the first spawn it counts from

@@ -265,3 +265,78 @@ TEST_CASE("start of a failed service waits for what it depends on, then starts")
   h.started("db");
   CHECK(h.calls() == Calls{"start api"});
 }
+
+TEST_CASE("a service stopped during bring-up no longer holds bring-up open") {
+  EngineHarness h(R"(services:
+  db: {command: x, ready: {tcp: 5432}}
+  cache: {command: x}
+)");
+  h.engine().bring_up();
+  h.started("db");
+  h.started("cache");
+  h.engine().stop(h.index("db"));
+  h.stopped("db");
+  CHECK(h.engine().phase() == Phase::up);
+  REQUIRE(h.observer.all_ready.has_value());
+  CHECK(h.observer.all_ready->first == 1);  // cache; db is not up
+}
+
+TEST_CASE("what waits for a service stopped during bring-up does not hold it either") {
+  EngineHarness h(R"(services:
+  db: {command: x, ready: {tcp: 5432}}
+  api: {command: x, depends_on: [db]}
+  web: {command: x, depends_on: [api]}
+  cache: {command: x}
+)");
+  h.engine().bring_up();
+  h.started("db");
+  h.started("cache");
+  h.engine().stop(h.index("db"));
+  h.stopped("db");
+  CHECK(h.engine().phase() == Phase::up);
+  CHECK(h.state("api") == State::pending);
+  h.calls();
+  h.engine().start(h.index("db"));
+  CHECK(h.calls() == Calls{"start db"});
+  h.up("db");
+  CHECK(h.calls() == Calls{"start api"});
+  h.started("api");
+  CHECK(h.calls() == Calls{"start web"});
+}
+
+TEST_CASE("a service started during bring-up from outside the selection is waited for") {
+  EngineHarness h(R"(services:
+  db: {command: x, ready: {tcp: 5432}}
+  tool: {command: x, ready: {tcp: 9000}}
+)",
+                  {}, {"db"});
+  h.engine().bring_up();
+  h.engine().start(h.index("tool"));
+  CHECK(h.calls() == Calls{"start db", "start tool"});
+  h.up("db");
+  CHECK(h.engine().phase() == Phase::bringing_up);
+  h.started("tool");
+  CHECK(h.engine().phase() == Phase::bringing_up);
+  h.ready("tool");
+  CHECK(h.engine().phase() == Phase::up);
+  REQUIRE(h.observer.all_ready.has_value());
+  CHECK(h.observer.all_ready->first == 2);
+}
+
+TEST_CASE("a service stopped and started again during bring-up is waited for again") {
+  EngineHarness h(R"(services:
+  db: {command: x, ready: {tcp: 5432}}
+  slow: {command: x, ready: {tcp: 9000}}
+)");
+  h.engine().bring_up();
+  h.started("db");
+  h.started("slow");
+  h.engine().stop(h.index("db"));
+  h.stopped("db");
+  h.engine().start(h.index("db"));
+  h.up("slow");
+  CHECK(h.engine().phase() == Phase::bringing_up);
+  h.up("db");
+  CHECK(h.engine().phase() == Phase::up);
+  CHECK(h.observer.all_ready->first == 2);
+}
