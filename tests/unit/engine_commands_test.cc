@@ -340,3 +340,29 @@ TEST_CASE("a service stopped and started again during bring-up is waited for aga
   CHECK(h.engine().phase() == Phase::up);
   CHECK(h.observer.all_ready->first == 2);
 }
+
+TEST_CASE("restart of a completed task stops its restart: true dependents before it runs again") {
+  EngineHarness h(R"(services:
+  migrate: {command: x}
+  api:
+    command: x
+    depends_on: {migrate: {condition: completed, restart: true}}
+)");
+  h.engine().bring_up();
+  h.started("migrate");
+  h.exited("migrate", 0);
+  h.started("api");
+  h.calls();
+  // The engine cannot know that a task left nothing: it holds it until it is
+  // stopped, so the restart goes down in teardown order like any other.
+  h.engine().restart(h.index("migrate"));
+  CHECK(h.calls() == Calls{"stop api TERM"});
+  h.stopped("api");
+  CHECK(h.calls() == Calls{"stop migrate TERM"});
+  h.stopped("migrate");
+  CHECK(h.calls() == Calls{"start migrate"});
+  h.started("migrate");
+  CHECK(h.calls().empty());  // api waits for it to complete again
+  h.exited("migrate", 0);
+  CHECK(h.calls() == Calls{"start api"});
+}
