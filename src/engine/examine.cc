@@ -134,17 +134,22 @@ void Engine::stop_in_order(ServiceIndex i) {
 
 void Engine::spawn(ServiceIndex i) {
   ServiceRun& run = runs_[i];
+  // During bring-up a restart by its policy counts against the deadline of
+  // its first spawn (SPEC 1.5); any other spawn gets a deadline of its own.
+  const bool keeps_deadline = run.restart_at.has_value() && in_bring_up();
   run.started_at = clock_.now();
   run.restart_at.reset();
   run.stop_sent_at.reset();
   if (!change(i, Event::start)) return;
   run.hold = Hold::spawning;
   ++holding_;
-  // The deadline runs from the first spawn, so a slow exec counts against
-  // it, and so do restarts before the service was ready.
-  if (project_.services[i].ready && !run.ready_deadline) {
-    run.ready_deadline_from = *run.started_at;
-    arm_ready_deadline(i, *run.started_at + readiness_timeout(i));
+  // The deadline runs from the spawn, so a slow exec counts against it.
+  if (project_.services[i].ready) {
+    if (!keeps_deadline) cancel_timer(run.ready_deadline);
+    if (!run.ready_deadline) {
+      run.ready_deadline_from = *run.started_at;
+      arm_ready_deadline(i, *run.started_at + readiness_timeout(i));
+    }
   }
   runner_.start(i);
 }

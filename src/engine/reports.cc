@@ -61,7 +61,9 @@ void Engine::do_start_failed(ServiceIndex i, const std::string& why) {
   if (!in_run(i) || run.hold != Hold::spawning) return;
   run.hold = Hold::nothing;
   --holding_;
-  if (run.state != State::starting) {  // failed already
+  // Failed already; or a restart was decided while it spawned (its readiness
+  // timeout ran out), which the spawn error ends as it would have the spawn.
+  if (run.state != State::starting && run.state != State::stopping) {
     enqueue_around(i);
     return;
   }
@@ -182,16 +184,22 @@ void Engine::readiness_expired(ServiceIndex i) {
   run.ready_deadline.reset();
   const State state = run.state;
   if (shutting_down_ || goes_down(i)) return;
-  if (state != State::starting && state != State::started && state != State::backoff) return;
+  // On its way up: this spawn, or between two attempts of its policy
+  // (a restart is decided), clearing the last one or waiting out the backoff.
+  const bool spawning = state == State::starting || state == State::started;
+  const bool between =
+      run.restart_at.has_value() &&
+      (state == State::stopping || state == State::killing || state == State::backoff);
+  if (!spawning && !between) return;
   const auto waited = std::chrono::duration_cast<config::Duration>(run.ready_deadline_at -
                                                                     run.ready_deadline_from);
   std::string reason = not_ready_after(waited, runner_.last_probe_result(i));
   if (run.restarts > 0) reason = restarts_tried(reason, run.restarts);
   // After bring-up, a restart that does not get ready is one more failure
-  // for its policy (and a service still in its backoff gets a deadline of
-  // its own at its next spawn); during bring-up the run has waited long enough.
+  // for its policy (between two attempts nothing is due: the next spawn
+  // brings its own deadline); during bring-up the run has waited long enough.
   if (!in_bring_up() && restarts_on(i, std::nullopt)) {
-    if (state == State::started) restart_after_failure(i, Event::deadline, reason, std::nullopt);
+    if (spawning) restart_after_failure(i, Event::deadline, reason, std::nullopt);
     return;
   }
   if (state == State::backoff) cancel_timer(run.backoff_timer);

@@ -46,6 +46,11 @@ constexpr Row table[] = {
     {stopping, kill, killing},         {stopping, group_empty, stopped},
     {killing, group_empty, stopped},
 
+    // Clearing the last attempt of a restart: its readiness deadline can
+    // still pass (during bring-up), or its spawn turn out to have failed.
+    {stopping, deadline, failed},      {killing, deadline, failed},
+    {stopping, spawn_failed, failed},
+
     {stopped, wait, backoff},          {stopped, start, starting},
     {backoff, start, starting},        {backoff, cancel, stopped},
     {backoff, deadline, failed},       {backoff, give_up, failed},
