@@ -14,7 +14,9 @@
 // order and independent services stop together.
 //
 // Exit rules (SPEC 1.5, 2.1, 3.1, 3.2), for a service's main process:
-// - An exit caused by summon's own stop signal is a clean stop.
+// - An exit caused by summon's own stop signal is a clean stop; so is one
+//   while it waits its turn to be stopped (wanted down, restarted, or going
+//   down with a `restart: true` dependency): it was going down anyway.
 // - Its restart policy decides first: `always` restarts on any exit,
 //   `on-failure` on a non-zero exit or a signal, also before ready; so do a
 //   probe that failed for good, a liveness failure, and (after bring-up) a

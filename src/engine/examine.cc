@@ -27,7 +27,7 @@ void Engine::examine(ServiceIndex i) {
     case State::killing:
       return;
 
-    case State::stopping:  // not signalled yet (a restart by its policy): it waits its turn
+    case State::stopping:  // not signalled yet (a policy restart, an exit): it waits its turn
       if (run.hold == Hold::processes) stop_in_order(i);
       return;
 

@@ -99,7 +99,14 @@ void Engine::do_exited(ServiceIndex i, const ExitStatus& status) {
   }
   if (!running(run.state)) return;  // stopping: our own stop counts once the group is empty
 
-  if (!goes_down(i) && restarts_on(i, status)) {
+  // It was waiting for its turn to be stopped (wanted down, restarted, or
+  // with what it holds with `restart: true`): it was going down anyway, so
+  // this is neither a failure nor a restart; what it left goes in its turn.
+  if (goes_down(i)) {
+    change(i, Event::exited_anyway, {status, std::nullopt, {}, {}});
+    return;
+  }
+  if (restarts_on(i, status)) {
     restart_after_failure(i, Event::exited_error, describe(status), status);
     return;
   }

@@ -43,6 +43,7 @@ enum class Event {
   deadline,       // its readiness deadline passed
   exited_ok,      // its main process exited with code 0
   exited_error,   // its main process exited non-zero or died of a signal
+  exited_anyway,  // its main process ended while it waited its turn to go down
   restart,        // it failed (exit, probe, liveness, deadline) and will be started again
   alive_failed,   // its liveness probe failed `failures` times in a row, or its watchdog ran out
   alive_held,     // after that, a liveness attempt succeeded

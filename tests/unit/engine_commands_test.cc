@@ -366,3 +366,67 @@ TEST_CASE("restart of a completed task stops its restart: true dependents before
   h.exited("migrate", 0);
   CHECK(h.calls() == Calls{"start api"});
 }
+
+TEST_CASE("a restart: true dependent that exits while it waits to stop comes back with the rest") {
+  EngineHarness h(R"(services:
+  db: {command: x}
+  api: {command: x, depends_on: {db: {condition: ready, restart: true}}}
+  web: {command: x, depends_on: {api: {condition: ready, restart: true}}}
+)");
+  h.bring_up_all({"db", "api", "web"});
+  h.engine().restart(h.index("db"));
+  CHECK(h.calls() == Calls{"stop web TERM"});
+  // api waits for web to stop; it ends on its own meanwhile: it was going down anyway.
+  h.exited("api", 1);
+  CHECK(h.state("api") == State::stopping);
+  CHECK(h.observer.take_lines() == Lines{"web stopping", "api stopping"});
+  CHECK(h.calls().empty());  // what it left goes after web, in order
+  h.stopped("web");
+  CHECK(h.calls() == Calls{"stop api TERM"});
+  h.stopped("api");
+  CHECK(h.state("api") == State::stopped);
+  CHECK(h.calls() == Calls{"stop db TERM"});
+  h.stopped("db");
+  CHECK(h.calls() == Calls{"start db"});
+  h.started("db");
+  CHECK(h.calls() == Calls{"start api"});
+  h.started("api");
+  CHECK(h.calls() == Calls{"start web"});
+  CHECK_FALSE(h.engine().failure());
+}
+
+TEST_CASE("during bring-up, such an exit does not fail the run") {
+  EngineHarness h(R"(services:
+  db: {command: x}
+  api: {command: x, depends_on: {db: {condition: ready, restart: true}}}
+  web: {command: x, depends_on: {api: {condition: ready, restart: true}}}
+  slow: {command: x, ready: {tcp: 9000}}
+)");
+  h.engine().bring_up();
+  for (const char* name : {"db", "api", "web", "slow"}) h.started(name);
+  REQUIRE(h.engine().phase() == Phase::bringing_up);
+  h.engine().restart(h.index("db"));
+  h.exited("api", 1);
+  CHECK_FALSE(h.engine().failure());
+  CHECK(h.state("api") == State::stopping);
+}
+
+TEST_CASE("in run, a service asked to stop that exits while it waits its turn fails nothing") {
+  summon::engine::EngineOptions options;
+  options.mode = summon::engine::Mode::run;
+  EngineHarness h(R"(services:
+  db: {command: x}
+  api: {command: x, depends_on: {db: {condition: ready, restart: true}}}
+)",
+                  options);
+  h.bring_up_all({"db", "api"});
+  h.engine().stop(h.index("db"));
+  CHECK(h.calls() == Calls{"stop api TERM"});
+  h.exited("db", 1);
+  CHECK_FALSE(h.engine().failure());
+  h.stopped("api");
+  CHECK(h.calls() == Calls{"stop db TERM"});
+  h.stopped("db");
+  CHECK(h.state("db") == State::stopped);
+  CHECK(h.engine().phase() == Phase::up);
+}
