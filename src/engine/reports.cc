@@ -158,12 +158,12 @@ void Engine::do_stopped(ServiceIndex i) {
 void Engine::do_unhealthy(ServiceIndex i, const std::string& why) {
   if (!in_run(i) || runs_[i].state != State::ready || goes_down(i)) return;
   if (restarts_on(i, std::nullopt)) {
-    restart_after_failure(i, Event::give_up, "unhealthy: " + why, std::nullopt);
+    restart_after_failure(i, Event::give_up, unhealthy(why), std::nullopt);
     return;
   }
   change(i, Event::alive_failed, {std::nullopt, std::nullopt, why, {}});
   // In `run`, the tests would run against a service that does not answer.
-  if (options_.mode == Mode::run) fail_run(i, "unhealthy: " + why);
+  if (options_.mode == Mode::run) fail_run(i, unhealthy(why));
 }
 
 void Engine::do_healthy(ServiceIndex i) {

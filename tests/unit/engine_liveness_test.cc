@@ -108,6 +108,40 @@ TEST_CASE("in run an unhealthy service that is not restarted fails the run") {
   CHECK(h.engine().phase() == Phase::tearing_down);
 }
 
+TEST_CASE("an unhealthy failure reads as the others: a reason without the name, named once") {
+  EngineOptions options;
+  options.mode = Mode::run;
+  EngineHarness h(R"(services:
+  api: {command: x, alive: {tcp: 8080}}
+)",
+                  options);
+  h.bring_up_all({"api"});
+  h.unhealthy("api", why);
+  // The printer adds "api unhealthy: " itself (SPEC 1.5): the change carries why alone.
+  REQUIRE(h.observer.changes.size() >= 2);
+  const auto& change = h.observer.changes[h.observer.changes.size() - 2];  // then it is stopped
+  CHECK(change.to == State::unhealthy);
+  CHECK(change.reason == why);
+  // The summary prints "summon: error: " + message, as for an exit: "api: exited with code 1".
+  REQUIRE(h.engine().failure().has_value());
+  CHECK(h.engine().failure()->reason == std::string("unhealthy: ") + why);
+  CHECK(h.engine().failure()->message == std::string("api: unhealthy: ") + why);
+}
+
+TEST_CASE("in run, giving up on an unhealthy service fails the run with one `unhealthy:`") {
+  EngineOptions options;
+  options.mode = Mode::run;
+  EngineHarness h(R"(services:
+  api: {command: x, restart: always, max_restarts: 0, alive: {tcp: 8080}}
+)",
+                  options);
+  h.bring_up_all({"api"});
+  h.unhealthy("api", why);
+  REQUIRE(h.engine().failure().has_value());
+  CHECK(h.engine().failure()->message ==
+        std::string("api: unhealthy: ") + why + "; gave up after 0 restarts");
+}
+
 TEST_CASE("a verdict on a service that is not ready means nothing") {
   EngineHarness h(R"(services:
   api: {command: x, restart: always, ready: {tcp: 8080}, alive: {tcp: 8080}}
