@@ -12,7 +12,6 @@ void Engine::bring_up() {
     for (ServiceIndex i : order_) {
       if (!runs_[i].selected) continue;
       runs_[i].want = Want::up;
-      ++not_ready_;
       enqueue(i);
     }
   });

@@ -109,11 +109,7 @@ bool Engine::change(ServiceIndex i, Event event, Detail detail) {
   if (*to != State::ready && *to != State::unhealthy) cancel_timer(run.steady_timer);
   observer_.on_change(report);
 
-  if ((*to == State::ready || *to == State::completed) && bring_up_open_ && run.selected &&
-      !run.reached_ready) {
-    run.reached_ready = true;
-    --not_ready_;
-  }
+  if ((*to == State::ready || *to == State::completed) && bring_up_open_) run.reached_ready = true;
   enqueue_around(i);
   return true;
 }
@@ -132,19 +128,39 @@ void Engine::enqueue_around(ServiceIndex i) {
   for (const Requirement& r : runs_[i].requirements) enqueue(r.service);
 }
 
-// The run's summary: bring-up ends once every selected service has been
-// ready; teardown ends once nothing is left.
+// The run's summary: bring-up ends once nothing is on its way up any more;
+// teardown ends once nothing is left.
 void Engine::settle() {
-  if (bring_up_open_ && not_ready_ == 0 && !shutting_down_) {
+  if (bring_up_open_ && !shutting_down_ && !bring_up_waits()) {
     bring_up_open_ = false;
-    std::size_t selected = 0;
-    for (const ServiceRun& run : runs_) selected += run.selected ? 1 : 0;
-    observer_.on_all_ready(selected, since(bring_up_at_));
+    std::size_t up = 0;
+    for (const ServiceRun& run : runs_)
+      up += run.selected && run.want == Want::up && run.reached_ready ? 1 : 0;
+    observer_.on_all_ready(up, since(bring_up_at_));
   }
   if (shutting_down_ && !done_ && holding_ == 0) {
     done_ = true;
     observer_.on_done(exit_code(), since(bring_up_at_));
   }
+}
+
+// Bring-up waits for every service wanted up (the selection, and what `start`
+// took into the run) until it has been ready or completed once, except one
+// that waits to start for a service that was stopped: it comes up with that
+// one, whenever it is started again.
+bool Engine::bring_up_waits() const {
+  std::vector<bool> held_back(runs_.size(), false);
+  for (ServiceIndex i : order_) {  // dependencies first
+    const ServiceRun& run = runs_[i];
+    if (!run.selected) continue;
+    bool held = run.want == Want::down;
+    if (!held && !running(run.state))
+      for (const Requirement& r : run.requirements)
+        held = held || (runs_[r.service].selected && held_back[r.service]);
+    held_back[i] = held;
+    if (!held && !run.reached_ready) return true;
+  }
+  return false;
 }
 
 void Engine::cancel_timer(std::optional<TimerId>& timer) {

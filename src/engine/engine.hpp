@@ -14,7 +14,9 @@
 // order and independent services stop together.
 //
 // Exit rules (SPEC 1.5, 2.1, 3.1, 3.2), for a service's main process:
-// - An exit caused by summon's own stop signal is a clean stop.
+// - An exit caused by summon's own stop signal is a clean stop; so is one
+//   while it waits its turn to be stopped (wanted down, restarted, or going
+//   down with a `restart: true` dependency): it was going down anyway.
 // - Its restart policy decides first: `always` restarts on any exit,
 //   `on-failure` on a non-zero exit or a signal, also before ready; so do a
 //   probe that failed for good, a liveness failure, and (after bring-up) a
@@ -57,8 +59,9 @@ namespace summon::engine {
 enum class Mode { up, run };
 
 /// A summary of the services: idle until bring_up(); bringing_up until every
-/// selected service has been ready or completed; up; tearing_down once
-/// everything is wanted down and something is left; then done.
+/// service wanted up has been ready or completed (one stopped meanwhile, or
+/// waiting to start for one that was, is not waited for); up; tearing_down
+/// once everything is wanted down and something is left; then done.
 enum class Phase { idle, bringing_up, up, tearing_down, done };
 std::string_view phase_name(Phase phase);
 
@@ -144,6 +147,7 @@ class Engine final : public RunnerEvents {
   void enqueue(ServiceIndex i);
   void enqueue_around(ServiceIndex i);
   void settle();
+  bool bring_up_waits() const;
   void cancel_timer(std::optional<TimerId>& timer);
   Duration since(const std::optional<TimePoint>& at) const;
 
@@ -152,6 +156,7 @@ class Engine final : public RunnerEvents {
   bool requirements_hold(ServiceIndex i) const;
   bool goes_down(ServiceIndex i) const;
   bool dependents_down(ServiceIndex i) const;
+  void stop_in_order(ServiceIndex i);
   bool available(ServiceIndex d, config::Condition condition) const;
   void spawn(ServiceIndex i);
   void send_stop(ServiceIndex i);
@@ -202,8 +207,7 @@ class Engine final : public RunnerEvents {
   std::vector<ServiceIndex> order_;  // every service, dependencies first
   std::optional<Failure> failure_;
   std::optional<TimePoint> bring_up_at_;
-  bool bring_up_open_ = false;  // bring-up began and not every selected service was ready yet
-  std::size_t not_ready_ = 0;   // selected services not ready or completed since bring-up began
+  bool bring_up_open_ = false;  // bring-up began and something is still on its way up
   bool shutting_down_ = false;  // everything is wanted down: the run's outcome is settled
   bool done_ = false;           // on_done was reported
   std::size_t holding_ = 0;     // services the runner may hold processes of

@@ -12,7 +12,7 @@ void Engine::examine(ServiceIndex i) {
   if (!run.selected) return;
 
   if (killing_) {
-    if (run.hold == Hold::processes && run.state != State::starting) send_kill(i);
+    if (run.hold == Hold::processes || run.hold == Hold::signalled) send_kill(i);
     if (run.state == State::backoff) {
       cancel_timer(run.backoff_timer);
       run.restart_at.reset();
@@ -24,18 +24,17 @@ void Engine::examine(ServiceIndex i) {
 
   switch (run.state) {
     case State::starting:  // its spawn's outcome comes first
-    case State::stopping:
     case State::killing:
+      return;
+
+    case State::stopping:  // not signalled yet (a policy restart, an exit): it waits its turn
+      if (run.hold == Hold::processes) stop_in_order(i);
       return;
 
     case State::started:
     case State::ready:
     case State::unhealthy:
-      if (!goes_down(i)) return;
-      if (dependents_down(i))
-        send_stop(i);
-      else  // those it waits for are looked at too: a chain goes down from its top
-        for (ServiceIndex j : run.dependents) enqueue(j);
+      if (goes_down(i)) stop_in_order(i);
       return;
 
     case State::backoff:
@@ -56,18 +55,16 @@ void Engine::examine(ServiceIndex i) {
       return;
 
     case State::failed:
-      // Whatever is left of it goes, in teardown order like everything else.
-      if (run.hold == Hold::spawning) return;  // stopped once it has spawned
-      if (run.hold == Hold::processes) {
-        if (!run.stop_sent_at && dependents_down(i)) send_stop(i);
-        return;
-      }
+      // Whatever is left of it goes, in teardown order like everything else;
+      // one still spawning is stopped once it has spawned.
+      if (run.hold == Hold::processes) stop_in_order(i);
+      if (run.hold != Hold::nothing) return;
       [[fallthrough]];
     case State::completed:
     case State::stopped:
     case State::skipped: {
       if (run.hold != Hold::nothing) {  // a task's leftovers, kept until it goes down
-        if ((goes_down(i) || run.cycle) && dependents_down(i)) send_stop(i);
+        if (run.hold == Hold::processes && (goes_down(i) || run.cycle)) stop_in_order(i);
         return;
       }
       // `start` or `restart` asked for it anew: asked until it can start.
@@ -126,19 +123,33 @@ bool Engine::dependents_down(ServiceIndex i) const {
   return true;
 }
 
+// It gets its stop signal once every dependent that goes down with it has
+// stopped; until then those are looked at, so a chain goes down from its top.
+void Engine::stop_in_order(ServiceIndex i) {
+  if (dependents_down(i))
+    send_stop(i);
+  else
+    for (ServiceIndex j : runs_[i].dependents) enqueue(j);
+}
+
 void Engine::spawn(ServiceIndex i) {
   ServiceRun& run = runs_[i];
+  // During bring-up a restart by its policy counts against the deadline of
+  // its first spawn (SPEC 1.5); any other spawn gets a deadline of its own.
+  const bool keeps_deadline = run.restart_at.has_value() && in_bring_up();
   run.started_at = clock_.now();
   run.restart_at.reset();
   run.stop_sent_at.reset();
   if (!change(i, Event::start)) return;
   run.hold = Hold::spawning;
   ++holding_;
-  // The deadline runs from the first spawn, so a slow exec counts against
-  // it, and so do restarts before the service was ready.
-  if (project_.services[i].ready && !run.ready_deadline) {
-    run.ready_deadline_from = *run.started_at;
-    arm_ready_deadline(i, *run.started_at + readiness_timeout(i));
+  // The deadline runs from the spawn, so a slow exec counts against it.
+  if (project_.services[i].ready) {
+    if (!keeps_deadline) cancel_timer(run.ready_deadline);
+    if (!run.ready_deadline) {
+      run.ready_deadline_from = *run.started_at;
+      arm_ready_deadline(i, *run.started_at + readiness_timeout(i));
+    }
   }
   runner_.start(i);
 }
@@ -150,7 +161,8 @@ void Engine::send_stop(ServiceIndex i) {
     return;
   }
   run.stop_sent_at = clock_.now();
-  if (run.state != State::failed) change(i, Event::stop);
+  run.hold = Hold::signalled;
+  change(i, Event::stop);  // a failed service, or one stopping already, stays as it is
   const config::StopSpec& spec = project_.services[i].stop;
   runner_.stop(i, spec.signal);
   cancel_timer(run.stop_deadline);
@@ -162,7 +174,8 @@ void Engine::send_kill(ServiceIndex i) {
   ServiceRun& run = runs_[i];
   if (run.state == State::killing) return;
   if (!run.stop_sent_at) run.stop_sent_at = clock_.now();
-  if (run.state != State::failed) change(i, Event::kill);
+  run.hold = Hold::signalled;
+  change(i, Event::kill);  // a failed service stays failed
   cancel_timer(run.stop_deadline);
   runner_.kill(i);
 }
@@ -170,7 +183,7 @@ void Engine::send_kill(ServiceIndex i) {
 void Engine::stop_expired(ServiceIndex i) {
   ServiceRun& run = runs_[i];
   run.stop_deadline.reset();
-  if (run.hold != Hold::processes) return;
+  if (run.hold != Hold::signalled) return;
   if (run.state == State::stopping) {
     send_kill(i);
   } else if (run.state == State::failed) {

@@ -20,6 +20,10 @@ std::string not_ready_after(config::Duration timeout, std::string_view last_seen
   return text;
 }
 
+std::string unhealthy(std::string_view why) {
+  return fmt::format("unhealthy: {}", why);
+}
+
 std::string gave_up_after(std::string_view reason, int restarts) {
   return fmt::format("{}; gave up after {} restart{}", reason, restarts, restarts == 1 ? "" : "s");
 }

@@ -44,7 +44,8 @@ class Observer {
   virtual ~Observer() = default;
 
   virtual void on_change(const StateChange& change) = 0;
-  /// Every selected service is ready or completed.
+  /// Bring-up is over: every service wanted up is ready or completed
+  /// (`services` of them), but for any waiting to start for one stopped.
   virtual void on_all_ready(std::size_t services, Duration since_bring_up) = 0;
   /// The run failed (at most once, before its teardown begins).
   virtual void on_failure(const Failure& failure) = 0;

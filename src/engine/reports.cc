@@ -61,7 +61,9 @@ void Engine::do_start_failed(ServiceIndex i, const std::string& why) {
   if (!in_run(i) || run.hold != Hold::spawning) return;
   run.hold = Hold::nothing;
   --holding_;
-  if (run.state != State::starting) {  // failed already
+  // Failed already; or a restart was decided while it spawned (its readiness
+  // timeout ran out), which the spawn error ends as it would have the spawn.
+  if (run.state != State::starting && run.state != State::stopping) {
     enqueue_around(i);
     return;
   }
@@ -97,7 +99,14 @@ void Engine::do_exited(ServiceIndex i, const ExitStatus& status) {
   }
   if (!running(run.state)) return;  // stopping: our own stop counts once the group is empty
 
-  if (!goes_down(i) && restarts_on(i, status)) {
+  // It was waiting for its turn to be stopped (wanted down, restarted, or
+  // with what it holds with `restart: true`): it was going down anyway, so
+  // this is neither a failure nor a restart; what it left goes in its turn.
+  if (goes_down(i)) {
+    change(i, Event::exited_anyway, {status, std::nullopt, {}, {}});
+    return;
+  }
+  if (restarts_on(i, status)) {
     restart_after_failure(i, Event::exited_error, describe(status), status);
     return;
   }
@@ -135,11 +144,8 @@ void Engine::exited_for_good(ServiceIndex i, const ExitStatus& status) {
 
 void Engine::do_stopped(ServiceIndex i) {
   ServiceRun& run = runs_[i];
-  if (!in_run(i) || run.hold != Hold::processes) return;
   // Only the answer to our own stop or kill counts.
-  const bool ours = run.state == State::stopping || run.state == State::killing ||
-                    (run.state == State::failed && run.stop_sent_at);
-  if (!ours) return;
+  if (!in_run(i) || run.hold != Hold::signalled) return;
   run.hold = Hold::nothing;
   --holding_;
   cancel_timer(run.stop_deadline);
@@ -152,12 +158,12 @@ void Engine::do_stopped(ServiceIndex i) {
 void Engine::do_unhealthy(ServiceIndex i, const std::string& why) {
   if (!in_run(i) || runs_[i].state != State::ready || goes_down(i)) return;
   if (restarts_on(i, std::nullopt)) {
-    restart_after_failure(i, Event::give_up, "unhealthy: " + why, std::nullopt);
+    restart_after_failure(i, Event::give_up, unhealthy(why), std::nullopt);
     return;
   }
   change(i, Event::alive_failed, {std::nullopt, std::nullopt, why, {}});
   // In `run`, the tests would run against a service that does not answer.
-  if (options_.mode == Mode::run) fail_run(i, "unhealthy: " + why);
+  if (options_.mode == Mode::run) fail_run(i, unhealthy(why));
 }
 
 void Engine::do_healthy(ServiceIndex i) {
@@ -185,16 +191,22 @@ void Engine::readiness_expired(ServiceIndex i) {
   run.ready_deadline.reset();
   const State state = run.state;
   if (shutting_down_ || goes_down(i)) return;
-  if (state != State::starting && state != State::started && state != State::backoff) return;
+  // On its way up: this spawn, or between two attempts of its policy
+  // (a restart is decided), clearing the last one or waiting out the backoff.
+  const bool spawning = state == State::starting || state == State::started;
+  const bool between =
+      run.restart_at.has_value() &&
+      (state == State::stopping || state == State::killing || state == State::backoff);
+  if (!spawning && !between) return;
   const auto waited = std::chrono::duration_cast<config::Duration>(run.ready_deadline_at -
                                                                     run.ready_deadline_from);
   std::string reason = not_ready_after(waited, runner_.last_probe_result(i));
   if (run.restarts > 0) reason = restarts_tried(reason, run.restarts);
   // After bring-up, a restart that does not get ready is one more failure
-  // for its policy (and a service still in its backoff gets a deadline of
-  // its own at its next spawn); during bring-up the run has waited long enough.
+  // for its policy (between two attempts nothing is due: the next spawn
+  // brings its own deadline); during bring-up the run has waited long enough.
   if (!in_bring_up() && restarts_on(i, std::nullopt)) {
-    if (state == State::started) restart_after_failure(i, Event::deadline, reason, std::nullopt);
+    if (spawning) restart_after_failure(i, Event::deadline, reason, std::nullopt);
     return;
   }
   if (state == State::backoff) cancel_timer(run.backoff_timer);

@@ -22,8 +22,9 @@ struct Requirement {
 };
 
 /// nothing; `spawning`: start() was asked and not yet answered; `processes`:
-/// spawned, and not yet reported stopped after a stop.
-enum class Hold { nothing, spawning, processes };
+/// spawned; `signalled`: sent its stop signal (or SIGKILL), and not yet
+/// reported stopped.
+enum class Hold { nothing, spawning, processes, signalled };
 
 struct ServiceRun {
   // What the file says, resolved: its conditions on others, and who waits on it.
@@ -43,7 +44,7 @@ struct ServiceRun {
   int restarts = 0;       // in a row; back to 0 after staying ready long enough
   int restarts_all = 0;   // in this run
   std::optional<TimePoint> restart_at;  // when its backoff ends
-  bool reached_ready = false;  // ready or completed since bring-up began (counted once)
+  bool reached_ready = false;  // ready or completed since bring-up began: no longer waited for
 
   std::optional<TimerId> ready_deadline;
   TimePoint ready_deadline_from{};  // the first spawn it counts from
@@ -52,7 +53,7 @@ struct ServiceRun {
   std::optional<TimerId> backoff_timer;
   std::optional<TimerId> steady_timer;  // resets `restarts` once it has stayed ready
   std::optional<TimePoint> started_at;  // this spawn
-  std::optional<TimePoint> stop_sent_at;
+  std::optional<TimePoint> stop_sent_at;  // its stop signal, for how long stopping took
 };
 
 }  // namespace summon::engine

@@ -43,8 +43,17 @@ constexpr Row table[] = {
     {completed, stop, stopping},       {completed, kill, killing},
     {completed, start, starting},      {failed, start, starting},
 
+    // An exit while it waits its turn to go down begins its stop.
+    {started, exited_anyway, stopping}, {ready, exited_anyway, stopping},
+    {unhealthy, exited_anyway, stopping},
+
     {stopping, kill, killing},         {stopping, group_empty, stopped},
     {killing, group_empty, stopped},
+
+    // Clearing the last attempt of a restart: its readiness deadline can
+    // still pass (during bring-up), or its spawn turn out to have failed.
+    {stopping, deadline, failed},      {killing, deadline, failed},
+    {stopping, spawn_failed, failed},
 
     {stopped, wait, backoff},          {stopped, start, starting},
     {backoff, start, starting},        {backoff, cancel, stopped},
@@ -84,6 +93,7 @@ std::string_view event_name(Event event) {
     case deadline: return "deadline";
     case exited_ok: return "exited ok";
     case exited_error: return "exited with error";
+    case exited_anyway: return "exited anyway";
     case restart: return "restart";
     case alive_failed: return "alive failed";
     case alive_held: return "alive held";

@@ -24,7 +24,7 @@ enum class State {
   ready,      // its probe held (or it has none)
   unhealthy,  // was ready; its `alive` probe or watchdog says it no longer is
   completed,  // its main process exited with code 0
-  stopping,   // its stop signal was sent (to stop it, or to clear it for a restart)
+  stopping,   // going down (to stop or restart); signalled once what goes down with it stopped
   killing,    // SIGKILL was sent: its stop timeout passed, or everything is being killed
   backoff,    // ended, and waits out its restart delay before it starts again
   stopped,    // stopped by summon: none of its processes is left
@@ -43,6 +43,7 @@ enum class Event {
   deadline,       // its readiness deadline passed
   exited_ok,      // its main process exited with code 0
   exited_error,   // its main process exited non-zero or died of a signal
+  exited_anyway,  // its main process ended while it waited its turn to go down
   restart,        // it failed (exit, probe, liveness, deadline) and will be started again
   alive_failed,   // its liveness probe failed `failures` times in a row, or its watchdog ran out
   alive_held,     // after that, a liveness attempt succeeded

@@ -1,7 +1,6 @@
 // Restart policies (SPEC 1.5): whether a failure restarts a service, after
 // what delay, and when it has failed too often in a row to go on.
 #include <algorithm>
-#include <csignal>
 
 #include "engine/engine.hpp"
 
@@ -54,15 +53,9 @@ void Engine::restart_after_failure(ServiceIndex i, Event failure, std::string re
   ++run.restarts_all;
   const Duration delay = backoff_delay(i, number);
   run.restart_at = clock_.now() + delay;
-  // Whatever is left of it is cleared first: its stop signal, then SIGKILL.
-  run.stop_sent_at = clock_.now();
-  if (!change(i, Event::restart, {exit, std::nullopt, std::move(reason), RestartNote{number, delay}}))
-    return;
-  const config::StopSpec& spec = project_.services[i].stop;
-  runner_.stop(i, killing_ ? SIGKILL : spec.signal);
-  cancel_timer(run.stop_deadline);
-  run.stop_deadline = clock_.schedule(*run.stop_sent_at + spec.timeout,
-                                      [this, i] { dispatch([this, i] { stop_expired(i); }); });
+  // Whatever is left of it is cleared first, by examine() in teardown order:
+  // its `restart: true` dependents stop before it does (SPEC 1.4).
+  change(i, Event::restart, {exit, std::nullopt, std::move(reason), RestartNote{number, delay}});
 }
 
 void Engine::begin_backoff(ServiceIndex i) {

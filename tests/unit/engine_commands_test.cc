@@ -169,9 +169,11 @@ TEST_CASE("when a dependency crashes, its restart: true dependents stop at once"
   EngineHarness h(cascade);
   bring_up_cascade(h);
   h.exited("db", 1);
-  CHECK(h.calls() == Calls{"stop db TERM", "stop api TERM"});
-  h.stopped("db");
+  CHECK(h.calls() == Calls{"stop api TERM"});
   h.stopped("api");
+  // What the crashed process left is cleared in teardown order, as any stop.
+  CHECK(h.calls() == Calls{"stop db TERM"});
+  h.stopped("db");
   h.clock.advance(0ms);
   CHECK(h.calls() == Calls{"start db"});
   h.started("db");
@@ -262,4 +264,169 @@ TEST_CASE("start of a failed service waits for what it depends on, then starts")
   CHECK(h.calls() == Calls{"start db"});
   h.started("db");
   CHECK(h.calls() == Calls{"start api"});
+}
+
+TEST_CASE("a service stopped during bring-up no longer holds bring-up open") {
+  EngineHarness h(R"(services:
+  db: {command: x, ready: {tcp: 5432}}
+  cache: {command: x}
+)");
+  h.engine().bring_up();
+  h.started("db");
+  h.started("cache");
+  h.engine().stop(h.index("db"));
+  h.stopped("db");
+  CHECK(h.engine().phase() == Phase::up);
+  REQUIRE(h.observer.all_ready.has_value());
+  CHECK(h.observer.all_ready->first == 1);  // cache; db is not up
+}
+
+TEST_CASE("what waits for a service stopped during bring-up does not hold it either") {
+  EngineHarness h(R"(services:
+  db: {command: x, ready: {tcp: 5432}}
+  api: {command: x, depends_on: [db]}
+  web: {command: x, depends_on: [api]}
+  cache: {command: x}
+)");
+  h.engine().bring_up();
+  h.started("db");
+  h.started("cache");
+  h.engine().stop(h.index("db"));
+  h.stopped("db");
+  CHECK(h.engine().phase() == Phase::up);
+  CHECK(h.state("api") == State::pending);
+  h.calls();
+  h.engine().start(h.index("db"));
+  CHECK(h.calls() == Calls{"start db"});
+  h.up("db");
+  CHECK(h.calls() == Calls{"start api"});
+  h.started("api");
+  CHECK(h.calls() == Calls{"start web"});
+}
+
+TEST_CASE("a service started during bring-up from outside the selection is waited for") {
+  EngineHarness h(R"(services:
+  db: {command: x, ready: {tcp: 5432}}
+  tool: {command: x, ready: {tcp: 9000}}
+)",
+                  {}, {"db"});
+  h.engine().bring_up();
+  h.engine().start(h.index("tool"));
+  CHECK(h.calls() == Calls{"start db", "start tool"});
+  h.up("db");
+  CHECK(h.engine().phase() == Phase::bringing_up);
+  h.started("tool");
+  CHECK(h.engine().phase() == Phase::bringing_up);
+  h.ready("tool");
+  CHECK(h.engine().phase() == Phase::up);
+  REQUIRE(h.observer.all_ready.has_value());
+  CHECK(h.observer.all_ready->first == 2);
+}
+
+TEST_CASE("a service stopped and started again during bring-up is waited for again") {
+  EngineHarness h(R"(services:
+  db: {command: x, ready: {tcp: 5432}}
+  slow: {command: x, ready: {tcp: 9000}}
+)");
+  h.engine().bring_up();
+  h.started("db");
+  h.started("slow");
+  h.engine().stop(h.index("db"));
+  h.stopped("db");
+  h.engine().start(h.index("db"));
+  h.up("slow");
+  CHECK(h.engine().phase() == Phase::bringing_up);
+  h.up("db");
+  CHECK(h.engine().phase() == Phase::up);
+  CHECK(h.observer.all_ready->first == 2);
+}
+
+TEST_CASE("restart of a completed task stops its restart: true dependents before it runs again") {
+  EngineHarness h(R"(services:
+  migrate: {command: x}
+  api:
+    command: x
+    depends_on: {migrate: {condition: completed, restart: true}}
+)");
+  h.engine().bring_up();
+  h.started("migrate");
+  h.exited("migrate", 0);
+  h.started("api");
+  h.calls();
+  // The engine cannot know that a task left nothing: it holds it until it is
+  // stopped, so the restart goes down in teardown order like any other.
+  h.engine().restart(h.index("migrate"));
+  CHECK(h.calls() == Calls{"stop api TERM"});
+  h.stopped("api");
+  CHECK(h.calls() == Calls{"stop migrate TERM"});
+  h.stopped("migrate");
+  CHECK(h.calls() == Calls{"start migrate"});
+  h.started("migrate");
+  CHECK(h.calls().empty());  // api waits for it to complete again
+  h.exited("migrate", 0);
+  CHECK(h.calls() == Calls{"start api"});
+}
+
+TEST_CASE("a restart: true dependent that exits while it waits to stop comes back with the rest") {
+  EngineHarness h(R"(services:
+  db: {command: x}
+  api: {command: x, depends_on: {db: {condition: ready, restart: true}}}
+  web: {command: x, depends_on: {api: {condition: ready, restart: true}}}
+)");
+  h.bring_up_all({"db", "api", "web"});
+  h.engine().restart(h.index("db"));
+  CHECK(h.calls() == Calls{"stop web TERM"});
+  // api waits for web to stop; it ends on its own meanwhile: it was going down anyway.
+  h.exited("api", 1);
+  CHECK(h.state("api") == State::stopping);
+  CHECK(h.observer.take_lines() == Lines{"web stopping", "api stopping"});
+  CHECK(h.calls().empty());  // what it left goes after web, in order
+  h.stopped("web");
+  CHECK(h.calls() == Calls{"stop api TERM"});
+  h.stopped("api");
+  CHECK(h.state("api") == State::stopped);
+  CHECK(h.calls() == Calls{"stop db TERM"});
+  h.stopped("db");
+  CHECK(h.calls() == Calls{"start db"});
+  h.started("db");
+  CHECK(h.calls() == Calls{"start api"});
+  h.started("api");
+  CHECK(h.calls() == Calls{"start web"});
+  CHECK_FALSE(h.engine().failure());
+}
+
+TEST_CASE("during bring-up, such an exit does not fail the run") {
+  EngineHarness h(R"(services:
+  db: {command: x}
+  api: {command: x, depends_on: {db: {condition: ready, restart: true}}}
+  web: {command: x, depends_on: {api: {condition: ready, restart: true}}}
+  slow: {command: x, ready: {tcp: 9000}}
+)");
+  h.engine().bring_up();
+  for (const char* name : {"db", "api", "web", "slow"}) h.started(name);
+  REQUIRE(h.engine().phase() == Phase::bringing_up);
+  h.engine().restart(h.index("db"));
+  h.exited("api", 1);
+  CHECK_FALSE(h.engine().failure());
+  CHECK(h.state("api") == State::stopping);
+}
+
+TEST_CASE("in run, a service asked to stop that exits while it waits its turn fails nothing") {
+  summon::engine::EngineOptions options;
+  options.mode = summon::engine::Mode::run;
+  EngineHarness h(R"(services:
+  db: {command: x}
+  api: {command: x, depends_on: {db: {condition: ready, restart: true}}}
+)",
+                  options);
+  h.bring_up_all({"db", "api"});
+  h.engine().stop(h.index("db"));
+  CHECK(h.calls() == Calls{"stop api TERM"});
+  h.exited("db", 1);
+  CHECK_FALSE(h.engine().failure());
+  h.stopped("api");
+  CHECK(h.calls() == Calls{"stop db TERM"});
+  h.stopped("db");
+  CHECK(h.state("db") == State::stopped);
+  CHECK(h.engine().phase() == Phase::up);
 }

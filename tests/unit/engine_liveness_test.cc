@@ -55,6 +55,33 @@ TEST_CASE("with on-failure an unhealthy service is stopped and restarted") {
   CHECK(h.calls() == Calls{"start api"});
 }
 
+TEST_CASE("a policy restart of an unhealthy service stops its restart: true dependents first") {
+  EngineHarness h(R"(services:
+  db: {command: x, restart: on-failure, backoff: 0s, alive: {tcp: 5432}}
+  api:
+    command: x
+    depends_on: {db: {condition: ready, restart: true}}
+  stats: {command: x, depends_on: [db]}
+)");
+  h.bring_up_all({"db", "api", "stats"});
+  h.observer.changes.clear();
+  h.unhealthy("db", why);
+  CHECK(h.state("db") == State::stopping);
+  REQUIRE_FALSE(h.observer.changes.empty());
+  CHECK(h.observer.changes.front().restart.has_value());  // the restart is told when decided
+  CHECK(h.calls() == Calls{"stop api TERM"});
+  h.stopped("db");  // no stop was asked of db yet: an answer out of turn means nothing
+  CHECK(h.state("db") == State::stopping);
+  h.stopped("api");
+  CHECK(h.calls() == Calls{"stop db TERM"});
+  h.stopped("db");
+  h.clock.advance(0ms);
+  CHECK(h.calls() == Calls{"start db"});
+  h.started("db");
+  CHECK(h.calls() == Calls{"start api"});
+  CHECK(h.state("stats") == State::ready);  // without restart: true it kept running
+}
+
 TEST_CASE("an unhealthy service that will not stop is killed after its stop timeout") {
   EngineHarness h(R"(services:
   api: {command: x, restart: always, stop: {timeout: 3s}, alive: {tcp: 8080}}
@@ -79,6 +106,40 @@ TEST_CASE("in run an unhealthy service that is not restarted fails the run") {
   REQUIRE(h.engine().failure().has_value());
   CHECK(h.engine().failure()->message == std::string("api: unhealthy: ") + why);
   CHECK(h.engine().phase() == Phase::tearing_down);
+}
+
+TEST_CASE("an unhealthy failure reads as the others: a reason without the name, named once") {
+  EngineOptions options;
+  options.mode = Mode::run;
+  EngineHarness h(R"(services:
+  api: {command: x, alive: {tcp: 8080}}
+)",
+                  options);
+  h.bring_up_all({"api"});
+  h.unhealthy("api", why);
+  // The printer adds "api unhealthy: " itself (SPEC 1.5): the change carries why alone.
+  REQUIRE(h.observer.changes.size() >= 2);
+  const auto& change = h.observer.changes[h.observer.changes.size() - 2];  // then it is stopped
+  CHECK(change.to == State::unhealthy);
+  CHECK(change.reason == why);
+  // The summary prints "summon: error: " + message, as for an exit: "api: exited with code 1".
+  REQUIRE(h.engine().failure().has_value());
+  CHECK(h.engine().failure()->reason == std::string("unhealthy: ") + why);
+  CHECK(h.engine().failure()->message == std::string("api: unhealthy: ") + why);
+}
+
+TEST_CASE("in run, giving up on an unhealthy service fails the run with one `unhealthy:`") {
+  EngineOptions options;
+  options.mode = Mode::run;
+  EngineHarness h(R"(services:
+  api: {command: x, restart: always, max_restarts: 0, alive: {tcp: 8080}}
+)",
+                  options);
+  h.bring_up_all({"api"});
+  h.unhealthy("api", why);
+  REQUIRE(h.engine().failure().has_value());
+  CHECK(h.engine().failure()->message ==
+        std::string("api: unhealthy: ") + why + "; gave up after 0 restarts");
 }
 
 TEST_CASE("a verdict on a service that is not ready means nothing") {

@@ -291,3 +291,110 @@ TEST_CASE("clearing a crashed service that will not go is killed after its stop 
   h.clock.advance(2s);
   CHECK(h.calls() == Calls{"stop api TERM", "kill api"});
 }
+
+TEST_CASE("a probe failure restarts the service only after its restart: true dependents stopped") {
+  EngineHarness h(R"(services:
+  db: {command: x, restart: on-failure, backoff: 0s, ready: {fd: 3}}
+  api:
+    command: x
+    depends_on: {db: {condition: started, restart: true}}
+)");
+  h.engine().bring_up();
+  h.started("db");
+  h.started("api");
+  h.calls();
+  h.probe_failed("db", "closed fd 3 without writing a newline");
+  CHECK(h.state("db") == State::stopping);
+  CHECK(h.calls() == Calls{"stop api TERM"});
+  h.stopped("api");
+  CHECK(h.calls() == Calls{"stop db TERM"});
+  h.stopped("db");
+  h.clock.advance(0ms);
+  CHECK(h.calls() == Calls{"start db"});
+  h.started("db");
+  CHECK(h.calls() == Calls{"start api"});
+}
+
+TEST_CASE("after bring-up, a restart still starting is held to its readiness timeout") {
+  EngineHarness h(R"(services:
+  db: {command: x, restart: on-failure, backoff: 1s, ready: {tcp: 5432, timeout: 5s}}
+)");
+  h.engine().bring_up();
+  h.up("db");
+  REQUIRE(h.engine().phase() == Phase::up);
+  crash(h, "db");
+  h.clock.advance(1s);
+  h.calls();
+  h.clock.advance(4999ms);
+  CHECK(h.state("db") == State::starting);  // its exec has not even been reported
+  h.clock.advance(1ms);
+  CHECK(h.state("db") == State::stopping);
+  const auto& change = h.observer.changes.back();
+  CHECK(change.reason == "not ready after 5s; 1 restart tried");
+  REQUIRE(change.restart.has_value());
+  CHECK(change.restart->number == 2);
+  // Once it is spawned, it is cleared and started again.
+  h.started("db");
+  CHECK(h.calls() == Calls{"stop db TERM"});
+  h.stopped("db");
+  h.clock.advance(1s);
+  CHECK(h.calls() == Calls{"start db"});
+}
+
+TEST_CASE("after bring-up, each restart has its whole readiness timeout from its own spawn") {
+  EngineHarness h(R"(services:
+  db: {command: x, restart: on-failure, backoff: 1s, ready: {tcp: 5432, timeout: 5s}}
+)");
+  h.engine().bring_up();
+  h.up("db");
+  crash(h, "db");
+  h.clock.advance(1s);
+  h.started("db");
+  h.clock.advance(3s);  // not ready yet, and crashes again
+  crash(h, "db");
+  h.clock.advance(1s);
+  h.started("db");
+  h.observer.changes.clear();
+  h.clock.advance(4999ms);
+  CHECK(h.state("db") == State::started);
+  CHECK(h.observer.changes.empty());
+  h.clock.advance(1ms);
+  CHECK(h.state("db") == State::stopping);
+  CHECK(h.observer.changes.back().reason == "not ready after 5s; 2 restarts tried");
+}
+
+TEST_CASE("during bring-up, the deadline that passes while a crash is cleared fails the service") {
+  EngineHarness h(R"(services:
+  db: {command: x, restart: on-failure, backoff: 1s, ready: {tcp: 5432, timeout: 5s}}
+  api: {command: x, depends_on: [db]}
+)");
+  h.engine().bring_up();
+  h.started("db");
+  h.clock.advance(4s);
+  h.exited("db", 1);
+  CHECK(h.state("db") == State::stopping);  // what it left is slow to go
+  h.clock.advance(1s);
+  CHECK(failure_of(h) == "db: not ready after 5s; 1 restart tried");
+  CHECK(h.state("db") == State::failed);
+  CHECK(h.state("api") == State::skipped);
+  h.stopped("db");
+  CHECK(h.engine().phase() == Phase::done);
+  CHECK(h.calls() == Calls{"start db", "stop db TERM"});
+}
+
+TEST_CASE("a restart decided while the service still spawns ends it failed if the spawn fails") {
+  EngineHarness h(R"(services:
+  db: {command: x, restart: on-failure, backoff: 1s, ready: {tcp: 5432, timeout: 5s}}
+)");
+  h.engine().bring_up();
+  h.up("db");
+  crash(h, "db");
+  h.clock.advance(1s + 5s);  // spawned again, and not even started in time
+  REQUIRE(h.state("db") == State::stopping);
+  h.start_failed("db", "cannot start: x: No such file or directory");
+  CHECK(h.state("db") == State::failed);
+  CHECK(h.observer.changes.back().reason == "cannot start: x: No such file or directory");
+  CHECK(h.engine().phase() == Phase::up);
+  h.engine().shut_down();
+  CHECK(h.engine().phase() == Phase::done);
+}

@@ -54,6 +54,19 @@ TEST_CASE(
   CHECK(next_state(State::stopping, Event::exited_error) == std::nullopt);
 }
 
+TEST_CASE("clearing the last attempt of a restart can still fail: its deadline, or its spawn") {
+  CHECK(next_state(State::stopping, Event::deadline) == State::failed);
+  CHECK(next_state(State::killing, Event::deadline) == State::failed);
+  CHECK(next_state(State::stopping, Event::spawn_failed) == State::failed);
+  CHECK(next_state(State::stopped, Event::deadline) == std::nullopt);
+}
+
+TEST_CASE("an exit while it waits its turn to go down begins its stop, and is no failure") {
+  for (State s : {State::started, State::ready, State::unhealthy})
+    CHECK(next_state(s, Event::exited_anyway) == State::stopping);
+  CHECK(next_state(State::stopping, Event::exited_anyway) == std::nullopt);
+}
+
 TEST_CASE("stopped and skipped only start again, when asked") {
   for (State s : {State::stopped, State::skipped}) {
     for (Event e : {Event::spawned, Event::probe_held, Event::exited_ok, Event::exited_error,
