@@ -1,15 +1,20 @@
 #include "cli/app.hpp"
 
+#include <limits.h>
+#include <stdlib.h>
+
 #include <algorithm>
 #include <functional>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/control_commands.hpp"
 #include "cli/file_lookup.hpp"
 #include "config/suggest.hpp"
 
@@ -17,25 +22,52 @@ namespace summon::cli {
 
 namespace {
 
-
 // The FILE and SERVICE arguments every command takes.
 struct TargetArgs {
   std::optional<std::string> file;
   std::vector<std::string> positionals;
 
-  void add_to(CLI::App& command) {
-    command.add_option("-f,--file", file, "the services file (default: $SUMMON_FILE, else ./services.yaml or ./summon.yaml)");
+  // `logs` takes -f for --follow, as every peer's does: its file is --file.
+  void add_to(CLI::App& command, bool short_file = true) {
+    command.add_option(
+        short_file ? "-f,--file" : "--file", file,
+        "the services file (default: $SUMMON_FILE, else ./services.yaml or ./summon.yaml)");
     command.add_option("FILE_AND_SERVICES", positionals,
                        "an optional services file or folder, then services to restrict to "
                        "(with everything they depend on)");
   }
 };
 
+// What a command on a running project is told: `-p NAME` or the file, and
+// the services.
+struct ControlArgs {
+  std::optional<std::string> project;
+
+  void add_to(CLI::App& command, TargetArgs& target, bool short_file = true) {
+    target.add_to(command, short_file);
+    command.add_option("-p,--project", project,
+                       "the running project by name (NAME, or NAME:PID for one `run`) instead "
+                       "of by its file");
+  }
+};
+
+// The project a control command means; with -p every positional is a service.
+std::optional<ControlTarget> control_target(const ControlArgs& control, const TargetArgs& args,
+                                            std::string& error) {
+  if (control.project) return ControlTarget{{control.project, ""}, args.positionals};
+  auto target = find_target(args.file, args.positionals, error);
+  if (!target) return std::nullopt;
+  char resolved[PATH_MAX];
+  const std::string file = ::realpath(target->file.c_str(), resolved) ? resolved : target->file;
+  return ControlTarget{{std::nullopt, file}, target->services};
+}
+
 void add_stack_options(CLI::App& command, StackArgs& args) {
   command.add_option("--timeout", args.timeout, "replace every probe's timeout (e.g. 30s, 2m)");
   command.add_flag("--quiet", args.quiet, "no service output, only summon's own lines");
   command.add_flag("--no-color", args.no_color, "no colours (also NO_COLOR)");
-  command.add_option("--log-dir", args.log_dir, "also write each service's whole output to DIR/NAME.log");
+  command.add_option("--log-dir", args.log_dir,
+                     "also write each service's whole output to DIR/NAME.log");
 }
 
 // CLI11 would call an unknown command "an extra argument"; name it instead.
@@ -44,7 +76,8 @@ bool unknown_command(const CLI::App& app, int argc, char** argv) {
   std::vector<std::string> known;
   for (const auto* command : app.get_subcommands({})) known.push_back(command->get_name());
   if (std::find(known.begin(), known.end(), argv[1]) != known.end()) return false;
-  fmt::print(stderr, "summon: error: unknown command '{}'{}\nRun with --help for more information.\n",
+  fmt::print(stderr,
+             "summon: error: unknown command '{}'{}\nRun with --help for more information.\n",
              argv[1], config::did_you_mean(argv[1], known));
   return true;
 }
@@ -52,9 +85,10 @@ bool unknown_command(const CLI::App& app, int argc, char** argv) {
 }  // namespace
 
 int run(int argc, char** argv) {
-  CLI::App app{"summon: brings up local processes from one YAML file, each the moment what "
-               "it depends on is really ready",
-               "summon"};
+  CLI::App app{
+      "summon: brings up local processes from one YAML file, each the moment what "
+      "it depends on is really ready",
+      "summon"};
   app.set_version_flag("--version", std::string("summon ") + SUMMON_VERSION);
   app.require_subcommand(1);
   app.fallthrough(false);
@@ -64,7 +98,8 @@ int run(int argc, char** argv) {
   bool show_secrets = false;
   std::function<int(const Target&)> action;
 
-  auto* check = app.add_subcommand("check", "validate the file; print 'FILE: ok (N services, M layers)' or every error");
+  auto* check = app.add_subcommand(
+      "check", "validate the file; print 'FILE: ok (N services, M layers)' or every error");
   args.add_to(*check);
   check->callback([&] { action = check_command; });
 
@@ -78,14 +113,19 @@ int run(int argc, char** argv) {
       ->check(CLI::IsMember({"dot", "mermaid"}));
   graph->callback([&] { action = [&](const Target& t) { return graph_command(t, format); }; });
 
-  auto* config = app.add_subcommand("config", "print the file as summon understands it: defaults filled in, interpolated, normalised");
+  auto* config = app.add_subcommand(
+      "config",
+      "print the file as summon understands it: defaults filled in, interpolated, normalised");
   args.add_to(*config);
-  config->add_flag("--show-secrets", show_secrets,
-                   "show values of env keys that look secret (*PASSWORD*, *SECRET*, *TOKEN*, *KEY*)");
-  config->callback([&] { action = [&](const Target& t) { return config_command(t, show_secrets); }; });
+  config->add_flag(
+      "--show-secrets", show_secrets,
+      "show values of env keys that look secret (*PASSWORD*, *SECRET*, *TOKEN*, *KEY*)");
+  config->callback(
+      [&] { action = [&](const Target& t) { return config_command(t, show_secrets); }; });
 
   StackArgs stack_args;
-  auto* up = app.add_subcommand("up", "bring the services up, stream their output, hold until Ctrl-C, then tear down");
+  auto* up = app.add_subcommand(
+      "up", "bring the services up, stream their output, hold until Ctrl-C, then tear down");
   args.add_to(*up);
   add_stack_options(*up, stack_args);
   up->add_flag("--abort-on-exit", stack_args.abort_on_exit,
@@ -93,10 +133,68 @@ int run(int argc, char** argv) {
   up->callback([&] { action = [&](const Target& t) { return up_command(t, stack_args); }; });
 
   std::vector<std::string> command;
-  auto* run = app.add_subcommand("run", "bring the services up, run a command after --, tear down; exit with its code");
+  auto* run = app.add_subcommand(
+      "run", "bring the services up, run a command after --, tear down; exit with its code");
   args.add_to(*run);
   add_stack_options(*run, stack_args);
-  run->callback([&] { action = [&](const Target& t) { return run_command(t, stack_args, command); }; });
+  run->callback(
+      [&] { action = [&](const Target& t) { return run_command(t, stack_args, command); }; });
+
+  // Commands on a running project (SPEC 2.2).
+  ControlArgs control;
+  std::function<int(const ControlTarget&)> control_action;
+  bool as_json = false;
+  auto* ps = app.add_subcommand("ps",
+                                "one line per service of a running project: state, pid, uptime, "
+                                "restarts, time to ready, ports");
+  control.add_to(*ps, args);
+  ps->add_flag("--json", as_json, "as JSON (schemas/ps.schema.json)");
+  ps->callback(
+      [&] { control_action = [&](const ControlTarget& t) { return ps_command(t, as_json); }; });
+
+  LogsArgs logs_args;
+  auto* logs =
+      app.add_subcommand("logs", "the output of a running project's services, as `up` shows it");
+  control.add_to(*logs, args, false);
+  logs->add_flag("-f,--follow", logs_args.follow, "keep following the output");
+  logs->add_option("-n,--lines", logs_args.lines, "the last N lines of each service");
+  logs->add_option("--since", logs_args.since, "only lines from the last D (e.g. 10m)");
+  logs->add_flag("-t,--timestamps", logs_args.timestamps, "show when each line came");
+  logs->add_flag("--no-color", logs_args.no_color, "no colours (also NO_COLOR)");
+  logs->callback(
+      [&] { control_action = [&](const ControlTarget& t) { return logs_command(t, logs_args); }; });
+
+  for (auto [name, command, help] :
+       {std::tuple{"stop", control::Command::stop,
+                   "stop exactly these services of a running project (after their restart: true "
+                   "dependents); returns when they are down"},
+        std::tuple{"start", control::Command::start,
+                   "start these services of a running project, and what they depend on that is not "
+                   "running; returns when they are ready"},
+        std::tuple{"restart", control::Command::restart,
+                   "restart these services of a running project (their restart: true dependents "
+                   "follow); returns when they are ready again"}}) {
+    auto* sub = app.add_subcommand(name, help);
+    control.add_to(*sub, args);
+    sub->callback([&, command] {
+      control_action = [command](const ControlTarget& t) { return service_command(t, command); };
+    });
+  }
+
+  std::optional<std::string> down_timeout;
+  auto* down = app.add_subcommand(
+      "down", "tear a running project down in order; returns when nothing of it is left");
+  control.add_to(*down, args);
+  down->add_option("--timeout", down_timeout, "kill whatever is still running after D (e.g. 10s)");
+  down->callback([&] {
+    control_action = [&](const ControlTarget& t) { return down_command(t, down_timeout); };
+  });
+
+  bool ls_json = false;
+  bool ls_chosen = false;
+  auto* ls = app.add_subcommand("ls", "this user's running projects");
+  ls->add_flag("--json", ls_json, "as JSON (schemas/ls.schema.json)");
+  ls->callback([&] { ls_chosen = true; });
 
   if (unknown_command(app, argc, argv)) return exit_invalid;
   // Everything after the first `--` is the command of `run`, untouched.
@@ -127,10 +225,21 @@ int run(int argc, char** argv) {
   }
 
   if (is_run && command.empty()) {
-    fmt::print(stderr, "summon run: error: no command: use `summon run [FILE] [SERVICE...] -- CMD [ARG...]`\n");
+    fmt::print(
+        stderr,
+        "summon run: error: no command: use `summon run [FILE] [SERVICE...] -- CMD [ARG...]`\n");
     return exit_invalid;
   }
   std::string error;
+  if (ls_chosen) return ls_command(ls_json);
+  if (control_action) {
+    auto target = control_target(control, args, error);
+    if (!target) {
+      fmt::print(stderr, "{}\n", error);
+      return exit_invalid;
+    }
+    return control_action(*target);
+  }
   auto target = find_target(args.file, args.positionals, error);
   if (!target) {
     fmt::print(stderr, "{}\n", error);

@@ -64,15 +64,19 @@ Printer::Printer(const config::ProjectSpec& project,
       ended_(project.services.size(), false) {
   std::size_t width = 0;
   for (auto i : selected) width = std::max(width, project.services[i].name.size());
-  for (std::size_t i = 0; i < prefixes_.size(); ++i) {
-    const auto& name = project.services[i].name;
-    auto& prefix = prefixes_[i];
-    if (options_.color) prefix += palette[i % (sizeof palette / sizeof *palette)];
-    prefix += name;
-    prefix.append(width > name.size() ? width - name.size() : 0, ' ');
-    prefix += " | ";
-    if (options_.color) prefix += reset;
-  }
+  for (std::size_t i = 0; i < prefixes_.size(); ++i)
+    prefixes_[i] = service_prefix(i, project.services[i].name, width, options_.color);
+}
+
+std::string service_prefix(std::size_t index, const std::string& name, std::size_t width,
+                           bool color) {
+  std::string prefix;
+  if (color) prefix += palette[index % (sizeof palette / sizeof *palette)];
+  prefix += name;
+  prefix.append(width > name.size() ? width - name.size() : 0, ' ');
+  prefix += " | ";
+  if (color) prefix += reset;
+  return prefix;
 }
 
 Printer::~Printer() {
@@ -135,20 +139,19 @@ void Printer::on_change(const engine::StateChange& change) {
   const auto& service = project_.services[change.service];
   const auto& name = service.name;
   if (change.to == engine::State::starting) ended_[change.service] = false;
-  if (change.to == engine::State::completed || change.to == engine::State::failed ||
-      change.restart)
+  if (change.to == engine::State::completed || change.to == engine::State::failed || change.restart)
     ended_[change.service] = true;
   if (change.restart) {
     // "api exited with code 1; restart 2 in 400ms"
-    own_line(fmt::format("{} {}; restart {} in {}", name,
-                         change.exit ? engine::describe(*change.exit) : change.reason,
-                         change.restart->number,
-                         config::format_duration(duration_cast<milliseconds>(change.restart->delay))));
+    own_line(fmt::format(
+        "{} {}; restart {} in {}", name,
+        change.exit ? engine::describe(*change.exit) : change.reason, change.restart->number,
+        config::format_duration(duration_cast<milliseconds>(change.restart->delay))));
     return;
   }
   switch (change.to) {
     case engine::State::started: {
-      auto pid = stack_ ? stack_->runner().pid(change.service) : std::nullopt;
+      auto pid = stack_ ? stack_->board().status(change.service).pid : std::nullopt;
       own_line(pid ? fmt::format("{} started (pid {})", name, *pid) : name + " started");
       break;
     }

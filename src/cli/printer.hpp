@@ -52,6 +52,10 @@ class Printer : public runtime::StackObserver, public runtime::OutputListener {
   void on_stopping(int signal) override;
   void on_guardian_lost(pid_t pid) override;
 
+  /// One of summon's own lines, `[summon] TEXT`, from outside the engine
+  /// (the control socket's).
+  void note(const std::string& text) { own_line(text); }
+
  private:
   void own_line(const std::string& text);
   void print_failure();
@@ -62,13 +66,18 @@ class Printer : public runtime::StackObserver, public runtime::OutputListener {
   // By service index: "NAME | " padded to one width, coloured on a terminal;
   // made once, as every line of output starts with one.
   std::vector<std::string> prefixes_;
-  std::vector<bool> ended_;          // by service index: its end (completed, failed) was told
+  std::vector<bool> ended_;  // by service index: its end (completed, failed) was told
   const runtime::Stack* stack_ = nullptr;
   std::string buffer_;
   bool broken_ = false;  // stdout was closed: stop writing to it
   bool all_ready_ = false;
   std::optional<engine::Failure> failure_;
 };
+
+/// "NAME | " padded to `width`, in the colour of service `index` if `color`:
+/// how every line of a service's output begins.
+std::string service_prefix(std::size_t index, const std::string& name, std::size_t width,
+                           bool color);
 
 /// "350ms" under a second, "1.21s" from there.
 std::string format_elapsed(engine::Duration elapsed);

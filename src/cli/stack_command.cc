@@ -1,10 +1,17 @@
 // `summon up` and `summon run`: compile, pick ports, then hand over to a Stack.
+#include <limits.h>
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
 #include "cli/compiled.hpp"
+#include "cli/control_client.hpp"
 #include "cli/printer.hpp"
 #include "config/duration.hpp"
+#include "control/server.hpp"
+#include "control/state_folder.hpp"
 #include "runtime/free_ports.hpp"
 #include "runtime/log_file.hpp"
 #include "runtime/stack.hpp"
@@ -12,6 +19,49 @@
 namespace summon::cli {
 
 namespace {
+
+std::string real_path(const std::string& file) {
+  char resolved[PATH_MAX];
+  return ::realpath(file.c_str(), resolved) ? std::string(resolved) : file;
+}
+
+// The project's own state folder (SPEC 2.2), or why there is none: then
+// the run goes on without a control socket. `up` of a project already up
+// is refused (exit 2), the answer in `refusal`.
+std::optional<control::StateFolder> make_state_folder(const config::ProjectSpec& project,
+                                                      engine::Mode mode, control::ProjectInfo& info,
+                                                      std::optional<std::string>& refusal,
+                                                      std::string& warning) {
+  info.name = project.name;
+  info.file = real_path(project.file);
+  info.pid = ::getpid();
+  info.run = mode == engine::Mode::run;
+  info.started_at = control::rfc3339(std::chrono::system_clock::now());
+  auto root = control::user_state_root();
+  if (auto* why = std::get_if<control::Refusal>(&root)) {
+    warning = fmt::format("no control socket: {}", why->message);
+    return std::nullopt;
+  }
+  if (!info.run) {
+    auto found = find_project(ProjectRef{std::nullopt, info.file});
+    if (auto* up = std::get_if<FoundProject>(&found); up && !up->info.run) {
+      refusal = fmt::format("{} is already up (pid {}): summon attach, or summon down first",
+                            project.name, up->info.pid);
+      return std::nullopt;
+    }
+  }
+  const auto name = control::project_folder_name(
+      project.name, info.file, info.run ? std::optional<pid_t>(info.pid) : std::nullopt);
+  // One that nobody answers any more was removed by find_project, or is a
+  // run's of a reused pid.
+  control::remove_stale(std::get<std::string>(root) + "/" + name);
+  auto made = control::StateFolder::create(std::get<std::string>(root), name, info);
+  if (auto* why = std::get_if<std::string>(&made)) {
+    warning = fmt::format("no control socket: {}", *why);
+    return std::nullopt;
+  }
+  return std::move(std::get<control::StateFolder>(made));
+}
 
 int bring_up(const Target& target, const StackArgs& args, engine::Mode mode,
              const std::vector<std::string>& command) {
@@ -54,12 +104,35 @@ int bring_up(const Target& target, const StackArgs& args, engine::Mode mode,
   }
 
   const auto& project = *selection->compiled.project;
+  control::ProjectInfo info;
+  std::optional<std::string> refusal;
+  std::string warning;
+  auto folder = make_state_folder(project, mode, info, refusal, warning);
+  if (refusal) {
+    fmt::print(stderr, "summon: error: {}\n", *refusal);
+    return exit_invalid;
+  }
   Printer printer(project, selection->services,
                   PrintOptions{color_wanted(args.no_color), args.quiet});
-  runtime::Stack stack(project, *selection->compiled.graph, selection->services,
-                       std::move(options), printer, printer);
-  printer.attach(stack);
-  return mode == engine::Mode::run ? stack.run(command) : stack.up();
+  if (!warning.empty()) printer.note(warning);
+  int code;
+  {
+    runtime::Stack stack(project, *selection->compiled.graph, selection->services,
+                         std::move(options), printer, printer);
+    printer.attach(stack);
+    std::optional<control::Server> server;
+    if (folder) {
+      server.emplace(stack, project, selection->services, info,
+                     [&printer](const std::string& text) { printer.note(text); });
+      if (auto error = server->listen(folder->socket_path())) {
+        printer.note("no control socket: " + *error);
+        server.reset();
+      }
+    }
+    code = mode == engine::Mode::run ? stack.run(command) : stack.up();
+  }
+  if (folder) folder->remove();
+  return code;
 }
 
 }  // namespace

@@ -41,7 +41,9 @@ Stack::Stack(const config::ProjectSpec& project, const graph::DependencyGraph& g
              StackObserver& observer, OutputListener& listener)
     : project_(project),
       options_(std::move(options)),
-      observer_(observer),
+      observers_{&observer},
+      listeners_{&listener},
+      board_(project.services.size()),
       run_id_(new_run_id()),
       identity_(run_identity(project)),
       guardian_(run_id_, identity_),
@@ -64,7 +66,8 @@ Stack::Stack(const config::ProjectSpec& project, const graph::DependencyGraph& g
   settings.log_folder = options_.log_folder;
   settings.cgroups = &cgroups_;
   if (cgroups_.enabled()) guardian_.track_cgroup(cgroups_.path());
-  runner_ = std::make_unique<ProcessRunner>(io_, reaper_, project, std::move(settings), listener);
+  OutputListener& output = *this;
+  runner_ = std::make_unique<ProcessRunner>(io_, reaper_, project, std::move(settings), output);
   engine::Observer& self = *this;
   engine_ = std::make_unique<engine::Engine>(project, graph, std::move(selected), *runner_, clock_,
                                              self, options_.engine);
@@ -124,7 +127,9 @@ void Stack::watch_guardian() {
                              [this](const boost::system::error_code& error) {
                                if (error || done_) return;
                                guardian_lost_ = true;
-                               observer_.on_guardian_lost(guardian_.pid());
+                               tell_observers([this](StackObserver& observer) {
+                                 observer.on_guardian_lost(guardian_.pid());
+                               });
                                engine_->shut_down();
                              });
 }
@@ -141,7 +146,7 @@ void Stack::wait_for_signal() {
 void Stack::on_signal(int signal) {
   if (++signals_seen_ == 1) {
     first_signal_ = signal;
-    observer_.on_stopping(signal);
+    tell_observers([signal](StackObserver& observer) { observer.on_stopping(signal); });
     if (command_running()) {
       // The terminal sent Ctrl-C to the command too (it shares summon's
       // process group); other signals are passed on. Services stay up
@@ -157,12 +162,50 @@ void Stack::on_signal(int signal) {
   engine_->kill_all();
 }
 
+template <class Call>
+void Stack::tell_observers(Call call) {
+  // By index: an observer may add another (a control client) as it is told.
+  for (std::size_t k = 0; k < observers_.size(); ++k) call(*observers_[k]);
+}
+
+void Stack::remove_observer(StackObserver& observer) {
+  std::erase(observers_, &observer);
+}
+
+void Stack::remove_listener(OutputListener& listener) {
+  std::erase(listeners_, &listener);
+}
+
 void Stack::on_change(const engine::StateChange& change) {
-  observer_.on_change(change);
+  const auto i = change.service;
+  board_.record(change, runner_->pid(i), engine_->restarts(i), std::chrono::system_clock::now());
+  tell_observers([&](StackObserver& observer) { observer.on_change(change); });
+}
+
+void Stack::on_lines(graph::ServiceIndex i, Stream stream,
+                     std::span<const std::string_view> lines) {
+  board_.record(i, stream, lines, std::chrono::system_clock::now());
+  for (std::size_t k = 0; k < listeners_.size(); ++k) listeners_[k]->on_lines(i, stream, lines);
+}
+
+void Stack::on_status(graph::ServiceIndex i, std::string_view text) {
+  for (std::size_t k = 0; k < listeners_.size(); ++k) listeners_[k]->on_status(i, text);
+}
+
+void Stack::on_notice(graph::ServiceIndex i, std::string_view text) {
+  for (std::size_t k = 0; k < listeners_.size(); ++k) listeners_[k]->on_notice(i, text);
+}
+
+void Stack::on_warning(graph::ServiceIndex i, std::string_view text) {
+  for (std::size_t k = 0; k < listeners_.size(); ++k) listeners_[k]->on_warning(i, text);
+}
+
+void Stack::flush() {
+  for (std::size_t k = 0; k < listeners_.size(); ++k) listeners_[k]->flush();
 }
 
 void Stack::on_all_ready(std::size_t services, engine::Duration since_bring_up) {
-  observer_.on_all_ready(services, since_bring_up);
+  tell_observers([&](StackObserver& observer) { observer.on_all_ready(services, since_bring_up); });
   if (!command_.empty()) start_command();
 }
 
@@ -175,10 +218,13 @@ void Stack::start_command() {
   request.stdin_fd = STDIN_FILENO;  // and summon's stdout and stderr
   request.own_session = false;
   command_process_.emplace(io_, runner_->process_spawner());
-  command_process_->start(std::move(request),
-                          {[this](pid_t pid) { observer_.on_command_started(pid); },
-                           [this](const std::string& error) { command_failed(error); },
-                           [this](int wait_status) { command_ended(wait_status); }});
+  command_process_->start(
+      std::move(request),
+      {[this](pid_t pid) {
+         tell_observers([pid](StackObserver& observer) { observer.on_command_started(pid); });
+       },
+       [this](const std::string& error) { command_failed(error); },
+       [this](int wait_status) { command_ended(wait_status); }});
 }
 
 bool Stack::command_running() const {
@@ -186,7 +232,7 @@ bool Stack::command_running() const {
 }
 
 void Stack::command_failed(const std::string& error) {
-  observer_.on_command_failed(error);
+  tell_observers([&](StackObserver& observer) { observer.on_command_failed(error); });
   command_code_ = 127;  // as a shell says "command not found"
   engine_->shut_down();
   finish_if_over();
@@ -194,13 +240,13 @@ void Stack::command_failed(const std::string& error) {
 
 void Stack::command_ended(int wait_status) {
   command_code_ = command_exit_code(wait_status);
-  observer_.on_command_ended(wait_status);
+  tell_observers([&](StackObserver& observer) { observer.on_command_ended(wait_status); });
   engine_->shut_down();
   finish_if_over();
 }
 
 void Stack::on_failure(const engine::Failure& failure) {
-  observer_.on_failure(failure);
+  tell_observers([&](StackObserver& observer) { observer.on_failure(failure); });
   if (command_running()) command_process_->stop(command_stop_timeout);
 }
 
@@ -216,7 +262,7 @@ void Stack::on_done(int exit_code, engine::Duration since_bring_up) {
     exit_code_ = 128 + first_signal_;  // interrupted before the command ran
   else
     exit_code_ = exit_code;
-  observer_.on_done(exit_code_, since_bring_up);
+  tell_observers([&](StackObserver& observer) { observer.on_done(exit_code_, since_bring_up); });
   finish_if_over();
 }
 

@@ -29,6 +29,7 @@
 #include "runtime/output_listener.hpp"
 #include "runtime/process_runner.hpp"
 #include "runtime/run_command.hpp"
+#include "runtime/status_board.hpp"
 
 namespace summon::runtime {
 
@@ -59,9 +60,10 @@ class StackObserver : public engine::Observer {
   virtual void on_guardian_lost(pid_t pid) { (void)pid; }
 };
 
-class Stack : private engine::Observer {
+class Stack : private engine::Observer, private OutputListener {
  public:
-  /// The project, graph and listeners must outlive the stack.
+  /// The project, graph and listeners must outlive the stack; `observer` and
+  /// `listener` are the first of each (add_observer, add_listener).
   Stack(const config::ProjectSpec& project, const graph::DependencyGraph& graph,
         std::vector<graph::ServiceIndex> selected, StackOptions options, StackObserver& observer,
         OutputListener& listener);
@@ -95,12 +97,39 @@ class Stack : private engine::Observer {
 
   const engine::Engine& engine() const { return *engine_; }
   const ProcessRunner& runner() const { return *runner_; }
+  /// What every service is now and what it said lately, kept before any
+  /// observer or listener hears of a change.
+  const StatusBoard& board() const { return board_; }
+  StatusBoard& board() { return board_; }
+
+  // From the loop's thread, or before up() or run().
+  /// The ports picked for this run, by name.
+  const config::PortMap& ports() const { return options_.ports; }
+  /// The loop everything of this run happens on.
+  boost::asio::io_context& io() { return io_; }
+  /// More consumers of the reports and the output, after the first; each
+  /// must outlive the stack or be removed first.
+  void add_observer(StackObserver& observer) { observers_.push_back(&observer); }
+  void remove_observer(StackObserver& observer);
+  void add_listener(OutputListener& listener) { listeners_.push_back(&listener); }
+  void remove_listener(OutputListener& listener);
 
  private:
   void on_change(const engine::StateChange& change) override;
   void on_all_ready(std::size_t services, engine::Duration since_bring_up) override;
   void on_failure(const engine::Failure& failure) override;
   void on_done(int exit_code, engine::Duration since_bring_up) override;
+
+  // OutputListener: kept on the board, then handed on.
+  void on_lines(graph::ServiceIndex i, Stream stream,
+                std::span<const std::string_view> lines) override;
+  void on_status(graph::ServiceIndex i, std::string_view text) override;
+  void on_notice(graph::ServiceIndex i, std::string_view text) override;
+  void on_warning(graph::ServiceIndex i, std::string_view text) override;
+  void flush() override;
+
+  template <class Call>
+  void tell_observers(Call call);
 
   int loop();
   void wait_for_signal();
@@ -114,7 +143,9 @@ class Stack : private engine::Observer {
 
   const config::ProjectSpec& project_;
   StackOptions options_;
-  StackObserver& observer_;
+  std::vector<StackObserver*> observers_;
+  std::vector<OutputListener*> listeners_;
+  StatusBoard board_;
   std::string run_id_;    // the mark of every process of this run
   RunIdentity identity_;  // who else a process of this run must be
 

@@ -86,7 +86,12 @@ Sandbox::~Sandbox() {
 RunOptions Sandbox::options(const EnvChanges& env) const {
   RunOptions options = in_folder(
       dir().string(),
-      {{"RECORD", record_path()}, {"TEST_DIR", dir().string()}, {"NO_COLOR", std::nullopt}});
+      {{"RECORD", record_path()},
+       {"TEST_DIR", dir().string()},
+       {"NO_COLOR", std::nullopt},
+       // Its own state folder (SPEC 2.2): two tests of one fixture at once
+       // are two projects, not a second `up` of one.
+       {"XDG_RUNTIME_DIR", dir().string()}});
   options.env.insert(options.env.end(), env.begin(), env.end());
   options.own_process_group = true;
   options.timeout = std::chrono::seconds(30);

@@ -55,7 +55,8 @@ class Sandbox {
   bool wait_for_record(const std::string& service, const std::string& what,
                        std::chrono::milliseconds timeout) const;
 
-  /// Options to run in this folder with RECORD, TEST_DIR and `env` set, in a
+  /// Options to run in this folder with RECORD, TEST_DIR, XDG_RUNTIME_DIR (so
+  /// that its projects' state lives here too) and `env` set, in a
   /// process group of its own, with 30 s to finish. NO_COLOR is removed: colour
   /// must be off only because stdout is not a terminal.
   RunOptions options(const EnvChanges& env = {}) const;

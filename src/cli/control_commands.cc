@@ -1,0 +1,303 @@
+// The commands that drive a running project over its control socket (SPEC
+// 2 and 2.2): ps, logs, stop, start, restart, down, ls.
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "cli/control_client.hpp"
+#include "cli/control_commands.hpp"
+#include "cli/printer.hpp"
+#include "config/duration.hpp"
+
+namespace summon::cli {
+
+namespace {
+
+using nlohmann::json;
+
+control::Request request_of(control::Command command, std::vector<std::string> services = {}) {
+  control::Request request;
+  request.command = command;
+  request.services = std::move(services);
+  return request;
+}
+
+// The project and a connection to it, or the exit code already said.
+std::variant<ControlClient, int> reach(const ControlTarget& target) {
+  auto found = find_project(target.ref);
+  if (auto* missing = std::get_if<NotFound>(&found)) {
+    fmt::print(stderr, "{}\n", missing->message);
+    return missing->exit_code;
+  }
+  auto client = ControlClient::connect(std::get<FoundProject>(found).socket());
+  if (auto* error = std::get_if<std::string>(&client)) {
+    fmt::print(stderr, "summon: {} is not up ({})\n", target.describe(), *error);
+    return 3;
+  }
+  return std::move(std::get<ControlClient>(client));
+}
+
+// Sends `request` and returns the first reply, or the exit code already said.
+std::variant<json, int> ask(ControlClient& client, const control::Request& request,
+                            const ControlTarget& target) {
+  if (!client.send(request)) {
+    fmt::print(stderr, "summon: {} went away\n", target.describe());
+    return 3;
+  }
+  auto reply = client.next();
+  if (!reply) {
+    fmt::print(stderr, "summon: {} went away\n", target.describe());
+    return 3;
+  }
+  return std::move(*reply);
+}
+
+bool failed(const json& reply) {
+  return reply.is_object() && reply.value("ok", true) == false;
+}
+
+int say_error(const json& reply) {
+  fmt::print(stderr, "summon: error: {}\n", reply.value("error", std::string("unknown error")));
+  return 1;
+}
+
+// "45s", "12m03s", "3h04m", "2d05h"
+std::string format_uptime(long long ms) {
+  const long long s = ms / 1000;
+  if (s < 60) return fmt::format("{}s", s);
+  if (s < 3600) return fmt::format("{}m{:02}s", s / 60, s % 60);
+  if (s < 86400) return fmt::format("{}h{:02}m", s / 3600, s % 3600 / 60);
+  return fmt::format("{}d{:02}h", s / 86400, s % 86400 / 3600);
+}
+
+std::string cell(const json& value, const std::function<std::string(const json&)>& show) {
+  return value.is_null() ? "-" : show(value);
+}
+
+void print_table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> widths;
+  for (const auto& row : rows)
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      if (widths.size() <= c) widths.push_back(0);
+      widths[c] = std::max(widths[c], row[c].size());
+    }
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t c = 0; c < row.size(); ++c)
+      line += c + 1 == row.size() ? row[c] : fmt::format("{:<{}}  ", row[c], widths[c]);
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    fmt::print("{}\n", line);
+  }
+}
+
+}  // namespace
+
+std::string ControlTarget::describe() const {
+  return ref.name ? *ref.name : ref.file;
+}
+
+int ps_command(const ControlTarget& target, bool as_json) {
+  auto reached = reach(target);
+  if (auto* code = std::get_if<int>(&reached)) return *code;
+  auto& client = std::get<ControlClient>(reached);
+  auto answer = ask(client, request_of(control::Command::ps), target);
+  if (auto* code = std::get_if<int>(&answer)) return *code;
+  auto& reply = std::get<json>(answer);
+  if (failed(reply)) return say_error(reply);
+  json services = json::array();
+  for (const auto& service : reply["services"])
+    if (target.services.empty() ||
+        std::ranges::find(target.services, service.value("name", "")) != target.services.end())
+      services.push_back(service);
+  if (as_json) {
+    fmt::print("{}\n", json{{"project", reply["project"]}, {"services", services}}.dump(2));
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows = {
+      {"NAME", "STATE", "PID", "UPTIME", "RESTARTS", "READY IN", "PORTS", "WHY"}};
+  for (const auto& service : services) {
+    std::string ports;
+    for (const auto& [name, number] : service["ports"].items())
+      ports += fmt::format("{}{}={}", ports.empty() ? "" : ",", name, number.get<int>());
+    rows.push_back(
+        {service.value("name", ""), service.value("state", ""),
+         cell(service["pid"], [](const json& v) { return std::to_string(v.get<long long>()); }),
+         cell(service["uptime_ms"],
+              [](const json& v) { return format_uptime(v.get<long long>()); }),
+         std::to_string(service.value("restarts", 0)),
+         cell(service["ready_ms"],
+              [](const json& v) {
+                return format_elapsed(std::chrono::milliseconds(v.get<long long>()));
+              }),
+         ports.empty() ? "-" : ports,
+         cell(service["reason"], [](const json& v) { return v.get<std::string>(); })});
+  }
+  print_table(rows);
+  return 0;
+}
+
+int logs_command(const ControlTarget& target, const LogsArgs& args) {
+  auto request = request_of(control::Command::logs, target.services);
+  request.follow = args.follow;
+  if (args.lines) {
+    if (*args.lines < 0) {
+      fmt::print(stderr, "summon logs: error: -n {}: not a count of lines\n", *args.lines);
+      return 2;
+    }
+    request.lines = *args.lines;
+  }
+  if (args.since) {
+    auto since = config::parse_duration(*args.since);
+    if (!since) {
+      fmt::print(stderr, "summon logs: error: --since '{}' is not a duration (e.g. 10m, 30s)\n",
+                 *args.since);
+      return 2;
+    }
+    request.since_seconds = std::chrono::duration<double>(*since).count();
+  }
+  // The project's services, in its file's order: each keeps the colour and
+  // the padded name it has in `up`.
+  std::vector<std::string> names;
+  {
+    auto reached = reach(target);
+    if (auto* code = std::get_if<int>(&reached)) return *code;
+    auto answer = ask(std::get<ControlClient>(reached), request_of(control::Command::ps), target);
+    if (auto* code = std::get_if<int>(&answer)) return *code;
+    auto& reply = std::get<json>(answer);
+    if (failed(reply)) return say_error(reply);
+    for (const auto& service : reply["services"]) names.push_back(service.value("name", ""));
+  }
+  std::size_t width = 0;
+  for (const auto& name : names)
+    if (target.services.empty() ||
+        std::ranges::find(target.services, name) != target.services.end())
+      width = std::max(width, name.size());
+  auto reached = reach(target);
+  if (auto* code = std::get_if<int>(&reached)) return *code;
+  auto& client = std::get<ControlClient>(reached);
+  if (!client.send(request)) return 3;
+  const bool color = color_wanted(args.no_color);
+  std::string out;
+  while (auto reply = client.next()) {
+    if (failed(*reply)) return say_error(*reply);
+    if (reply->contains("dropped")) {
+      out += fmt::format("[summon] {} lines were dropped here: this reader was too slow\n",
+                         (*reply)["dropped"].get<long long>());
+    } else if (reply->contains("line")) {
+      const auto& line = (*reply)["line"];
+      const auto name = line.value("service", "");
+      auto known = std::ranges::find(names, name);
+      if (known == names.end()) {
+        names.push_back(name);
+        known = names.end() - 1;
+      }
+      width = std::max(width, name.size());
+      out += service_prefix(static_cast<std::size_t>(known - names.begin()), name, width, color);
+      if (args.timestamps) out += line.value("at", "") + " ";
+      out += line.value("text", "");
+      out += '\n';
+    } else if (reply->value("ok", false)) {
+      break;
+    }
+    // Written as it comes when following; in one go otherwise.
+    if (args.follow || out.size() > 64 * 1024) {
+      fmt::print("{}", out);
+      std::fflush(stdout);
+      out.clear();
+    }
+  }
+  fmt::print("{}", out);
+  return 0;
+}
+
+int service_command(const ControlTarget& target, control::Command command) {
+  const auto verb = control::command_name(command);
+  if (target.services.empty()) {
+    fmt::print(stderr, "summon {}: error: name the services to {}\n", verb, verb);
+    return 2;
+  }
+  auto reached = reach(target);
+  if (auto* code = std::get_if<int>(&reached)) return *code;
+  auto& client = std::get<ControlClient>(reached);
+  auto answer = ask(client, request_of(command, target.services), target);
+  if (auto* code = std::get_if<int>(&answer)) return *code;
+  auto& reply = std::get<json>(answer);
+  if (failed(reply)) return say_error(reply);
+  std::string names;
+  for (const auto& name : target.services) names += (names.empty() ? "" : ", ") + name;
+  const char* done = command == control::Command::stop    ? "stopped"
+                     : command == control::Command::start ? "started"
+                                                          : "restarted";
+  fmt::print("[summon] {}: {}\n", done, names);
+  return 0;
+}
+
+int down_command(const ControlTarget& target, const std::optional<std::string>& timeout) {
+  auto request = request_of(control::Command::down);
+  if (timeout) {
+    auto parsed = config::parse_duration(*timeout);
+    if (!parsed || parsed->count() <= 0) {
+      fmt::print(stderr, "summon down: error: --timeout '{}' is not a duration (e.g. 10s)\n",
+                 *timeout);
+      return 2;
+    }
+    request.timeout_seconds = std::chrono::duration<double>(*parsed).count();
+  }
+  auto reached = reach(target);
+  if (auto* code = std::get_if<int>(&reached)) return *code;
+  auto& client = std::get<ControlClient>(reached);
+  auto answer = ask(client, request, target);
+  if (auto* code = std::get_if<int>(&answer)) return *code;
+  if (failed(std::get<json>(answer))) return say_error(std::get<json>(answer));
+  // The supervisor closes the connection once nothing of the project is left.
+  while (client.next()) {
+  }
+  fmt::print("[summon] down: {}\n", target.describe());
+  return 0;
+}
+
+int ls_command(bool as_json) {
+  std::string error;
+  auto projects = running_projects(error);
+  if (!error.empty()) {
+    fmt::print(stderr, "summon: error: {}\n", error);
+    return 2;
+  }
+  json listed = json::array();
+  for (const auto& project : projects) {
+    auto client = ControlClient::connect(project.socket());
+    if (!std::holds_alternative<ControlClient>(client)) continue;
+    auto& connection = std::get<ControlClient>(client);
+    if (!connection.send(request_of(control::Command::info))) continue;
+    auto reply = connection.next();
+    if (!reply || failed(*reply)) continue;
+    listed.push_back({{"name", (*reply)["name"]},
+                      {"file", (*reply)["file"]},
+                      {"pid", (*reply)["pid"]},
+                      {"run", (*reply)["run"]},
+                      {"services", (*reply)["services"]},
+                      {"ready", (*reply)["ready"]}});
+  }
+  if (as_json) {
+    fmt::print("{}\n", listed.dump(2));
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows = {{"NAME", "READY", "PID", "FILE"}};
+  for (const auto& project : listed) {
+    auto name = project["name"].get<std::string>();
+    if (project["run"].get<bool>())
+      name += fmt::format(" (run, pid {})", project["pid"].get<long long>());
+    rows.push_back({name,
+                    fmt::format("{}/{}", project["ready"].get<long long>(),
+                                project["services"].get<long long>()),
+                    std::to_string(project["pid"].get<long long>()),
+                    project["file"].get<std::string>()});
+  }
+  print_table(rows);
+  return 0;
+}
+
+}  // namespace summon::cli

@@ -1,0 +1,40 @@
+// The commands that drive a running project (SPEC 2.2). Each returns the
+// exit code: 3 when the project is not up (SPEC 2.1).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/control_client.hpp"
+#include "control/protocol.hpp"
+
+namespace summon::cli {
+
+struct ControlTarget {
+  ProjectRef ref;
+  std::vector<std::string> services;  // the services named; empty means all
+  /// The project as the user named it: NAME, or its file.
+  std::string describe() const;
+};
+
+struct LogsArgs {
+  bool follow = false;
+  std::optional<long> lines;
+  std::optional<std::string> since;
+  bool timestamps = false;
+  bool no_color = false;
+};
+
+/// `summon ps [--json]`: one line per service.
+int ps_command(const ControlTarget& target, bool as_json);
+/// `summon logs [-f] [-n N] [--since D] [-t]`.
+int logs_command(const ControlTarget& target, const LogsArgs& args);
+/// `summon stop|start|restart SERVICE...`: returns once done.
+int service_command(const ControlTarget& target, control::Command command);
+/// `summon down [--timeout D]`: returns once nothing of the project is left.
+int down_command(const ControlTarget& target, const std::optional<std::string>& timeout);
+/// `summon ls [--json]`: this user's running projects.
+int ls_command(bool as_json);
+
+}  // namespace summon::cli

@@ -1,0 +1,76 @@
+// One client of the control socket: its peer checked, its one request read
+// and carried out, its replies queued and written in order. A follower of
+// the output (`logs -f`) holds at most max_queued bytes; past that, lines
+// are dropped and counted, and the count is sent once the queue drains.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/streambuf.hpp>
+
+#include "control/protocol.hpp"
+#include "engine/observer.hpp"
+#include "runtime/status_board.hpp"
+
+namespace summon::control {
+
+class Server;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  static constexpr std::size_t max_queued = 4 << 20;
+
+  Connection(Server& server, boost::asio::local::stream_protocol::socket socket);
+  ~Connection();
+
+  /// Checks the peer and reads its request.
+  void begin();
+  /// What the engine reported; the connection may be waiting for it.
+  void on_change(const engine::StateChange& change);
+  /// The run is over: says so to whoever still waits, and closes.
+  void on_done();
+  /// The server is going: closes at once, and never reaches back to it.
+  void abandon() { close(); }
+
+ private:
+  enum class Awaiting { nothing, stopped, back };
+
+  void read_request();
+  void handle(const Request& request);
+  void ps();
+  void logs(const Request& request);
+  void command(const Request& request);
+  void down(const Request& request);
+  void done_waiting(std::optional<std::string> error);
+  void wait_for_hangup();
+
+  void send(std::string message);
+  void send_line(const runtime::TimedLine& line);
+  void finish(std::string last);  // sends it, then closes
+  void write_next();
+  void close();
+
+  Server& server_;
+  boost::asio::local::stream_protocol::socket socket_;
+  boost::asio::streambuf request_;
+  std::array<char, 256> ignored_{};
+  std::deque<std::string> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  bool closing_ = false;  // close once the queue is written
+  std::uint64_t dropped_ = 0;
+  std::optional<std::uint64_t> following_;  // the board's follower id
+  Awaiting awaiting_ = Awaiting::nothing;
+  std::set<graph::ServiceIndex> awaited_;
+  std::optional<boost::asio::steady_timer> down_timer_;
+};
+
+}  // namespace summon::control

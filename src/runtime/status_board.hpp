@@ -1,0 +1,101 @@
+// The one read model of a running project: per service its state, pid,
+// since when, restarts, time to ready and why it is unhealthy or failed,
+// and its recent output with the time each line came. The Stack keeps it up
+// to date from the engine's reports and the runner's output; the printer,
+// the library and the control socket (`ps`, `logs`) read it, so that all of
+// them see the same thing.
+//
+// Written on the loop's thread only; read from any thread (the library's
+// callers), each read a copy made under a mutex. Followers are called on the
+// loop's thread, as each line is kept.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/observer.hpp"
+#include "graph/dependency_graph.hpp"
+#include "runtime/output_stream.hpp"
+
+namespace summon::runtime {
+
+using WallTime = std::chrono::system_clock::time_point;
+
+struct ServiceStatus {
+  engine::State state = engine::State::pending;
+  std::optional<pid_t> pid;                  // its main process, while one runs
+  WallTime since{};                          // when it entered `state`
+  std::optional<WallTime> running_since;     // its current process's start, while one runs
+  int restarts = 0;                          // by policy or command, in this run
+  std::optional<engine::Duration> ready_in;  // from its latest start to ready
+  std::string reason;                        // why, while unhealthy or failed
+};
+
+struct TimedLine {
+  std::uint64_t number = 0;  // 1, 2, ... over the whole project, in the order they came
+  graph::ServiceIndex service = 0;
+  Stream stream = Stream::out;
+  WallTime at{};
+  std::string text;
+};
+
+class StatusBoard {
+ public:
+  /// Kept per service, whichever limit comes first: the last 10,000 lines,
+  /// and at most 1 MiB of their text. At most about 1.6 MiB a service with
+  /// the bookkeeping, so 1,000 services that each wrote that much hold about
+  /// 1.6 GiB; a quiet one holds only what it wrote.
+  static constexpr std::size_t lines_kept = 10'000;
+  static constexpr std::size_t bytes_kept = 1 << 20;
+
+  explicit StatusBoard(std::size_t services);
+
+  // The loop's thread.
+  /// Service `change.service` changed; `pid` is its main process now (none
+  /// once it ended), `restarts` its count so far.
+  void record(const engine::StateChange& change, std::optional<pid_t> pid, int restarts,
+              WallTime now);
+  void record(graph::ServiceIndex i, Stream stream, std::span<const std::string_view> lines,
+              WallTime now);
+  using Follower = std::function<void(const TimedLine&)>;
+  /// Calls `follower` with each line kept from now on, until unfollow(id).
+  std::uint64_t follow(Follower follower);
+  void unfollow(std::uint64_t id);
+
+  // Any thread.
+  ServiceStatus status(graph::ServiceIndex i) const;
+  std::vector<ServiceStatus> statuses() const;
+  /// The kept lines of the services `wanted` says (by index; empty: all),
+  /// in the order they came: at most `last` per service, none before `since`.
+  std::vector<TimedLine> lines(const std::vector<bool>& wanted, std::optional<std::size_t> last,
+                               std::optional<WallTime> since) const;
+  /// How many lines of service i were dropped to stay within the limits.
+  std::uint64_t dropped(graph::ServiceIndex i) const;
+
+ private:
+  struct Kept {
+    ServiceStatus status;
+    std::deque<TimedLine> lines;
+    std::size_t bytes = 0;
+    std::uint64_t dropped = 0;
+  };
+
+  mutable std::mutex mutex_;
+  std::vector<Kept> services_;
+  std::uint64_t numbered_ = 0;
+  std::map<std::uint64_t, Follower> followers_;  // loop thread only
+  std::uint64_t next_follower_ = 1;
+};
+
+}  // namespace summon::runtime
