@@ -25,19 +25,26 @@ control::Request request_of(control::Command command, std::vector<std::string> s
   return request;
 }
 
+// A running project reached: a connection to it, and its name.
+struct Reached {
+  ControlClient client;
+  std::string name;
+};
+
 // The project and a connection to it, or the exit code already said.
-std::variant<ControlClient, int> reach(const ControlTarget& target) {
+std::variant<Reached, int> reach(const ControlTarget& target) {
   auto found = find_project(target.ref);
   if (auto* missing = std::get_if<NotFound>(&found)) {
     fmt::print(stderr, "{}\n", missing->message);
     return missing->exit_code;
   }
-  auto client = ControlClient::connect(std::get<FoundProject>(found).socket());
+  const auto& project = std::get<FoundProject>(found);
+  auto client = ControlClient::connect(project.socket());
   if (auto* error = std::get_if<std::string>(&client)) {
     fmt::print(stderr, "summon: {} is not up ({})\n", target.describe(), *error);
     return 3;
   }
-  return std::move(std::get<ControlClient>(client));
+  return Reached{std::move(std::get<ControlClient>(client)), project.info.name};
 }
 
 // Sends `request` and returns the first reply, or the exit code already said.
@@ -102,7 +109,7 @@ std::string ControlTarget::describe() const {
 int ps_command(const ControlTarget& target, bool as_json) {
   auto reached = reach(target);
   if (auto* code = std::get_if<int>(&reached)) return *code;
-  auto& client = std::get<ControlClient>(reached);
+  auto& client = std::get<Reached>(reached).client;
   auto answer = ask(client, request_of(control::Command::ps), target);
   if (auto* code = std::get_if<int>(&answer)) return *code;
   auto& reply = std::get<json>(answer);
@@ -164,7 +171,7 @@ int logs_command(const ControlTarget& target, const LogsArgs& args) {
   {
     auto reached = reach(target);
     if (auto* code = std::get_if<int>(&reached)) return *code;
-    auto answer = ask(std::get<ControlClient>(reached), request_of(control::Command::ps), target);
+    auto answer = ask(std::get<Reached>(reached).client, request_of(control::Command::ps), target);
     if (auto* code = std::get_if<int>(&answer)) return *code;
     auto& reply = std::get<json>(answer);
     if (failed(reply)) return say_error(reply);
@@ -177,7 +184,7 @@ int logs_command(const ControlTarget& target, const LogsArgs& args) {
       width = std::max(width, name.size());
   auto reached = reach(target);
   if (auto* code = std::get_if<int>(&reached)) return *code;
-  auto& client = std::get<ControlClient>(reached);
+  auto& client = std::get<Reached>(reached).client;
   if (!client.send(request)) return 3;
   const bool color = color_wanted(args.no_color);
   std::string out;
@@ -221,7 +228,7 @@ int service_command(const ControlTarget& target, control::Command command) {
   }
   auto reached = reach(target);
   if (auto* code = std::get_if<int>(&reached)) return *code;
-  auto& client = std::get<ControlClient>(reached);
+  auto& client = std::get<Reached>(reached).client;
   auto answer = ask(client, request_of(command, target.services), target);
   if (auto* code = std::get_if<int>(&answer)) return *code;
   auto& reply = std::get<json>(answer);
@@ -248,14 +255,14 @@ int down_command(const ControlTarget& target, const std::optional<std::string>& 
   }
   auto reached = reach(target);
   if (auto* code = std::get_if<int>(&reached)) return *code;
-  auto& client = std::get<ControlClient>(reached);
+  auto& client = std::get<Reached>(reached).client;
   auto answer = ask(client, request, target);
   if (auto* code = std::get_if<int>(&answer)) return *code;
   if (failed(std::get<json>(answer))) return say_error(std::get<json>(answer));
   // The supervisor closes the connection once nothing of the project is left.
   while (client.next()) {
   }
-  fmt::print("[summon] down: {}\n", target.describe());
+  fmt::print("[summon] {} is down\n", std::get<Reached>(reached).name);
   return 0;
 }
 

@@ -170,10 +170,12 @@ TEST_CASE("logs shows what services said; logs -f follows a restart's new lines"
   CHECK(contains(stamped.out, "db | 20"));
   CHECK(contains(stamped.out, "Z db up"));
 
-  Background follow(summon_bin(), {"logs", "-f", "-n", "0", fixture(), "api"},
+  Background follow(summon_bin(), {"logs", "-f", "-n", "1", fixture(), "api"},
                     sandbox.options());
-  // The follower is connected once the project has accepted it; a restart
-  // then prints anew.
+  // Its last line comes once the follower is in place: a restart's lines
+  // then reach it.
+  REQUIRE(follow.wait_for_line("api | api up"));
+  CHECK_FALSE(follow.find_line("api says hello"));
   auto restart = ask(sandbox, {"restart", fixture(), "api"});
   CHECK(restart.exit_code == 0);
   CHECK(follow.wait_for_line("api | api says hello"));
