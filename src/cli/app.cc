@@ -128,6 +128,9 @@ int run(int argc, char** argv) {
       "up", "bring the services up, stream their output, hold until Ctrl-C, then tear down");
   args.add_to(*up);
   add_stack_options(*up, stack_args);
+  up->add_flag("-d,--detach", stack_args.detach,
+               "run in the background: return once everything is ready (or failed); then "
+               "drive it with ps, logs, restart, down");
   up->add_flag("--abort-on-exit", stack_args.abort_on_exit,
                "a service that exits after it was ready tears everything down (exit 1)");
   up->callback([&] { action = [&](const Target& t) { return up_command(t, stack_args); }; });

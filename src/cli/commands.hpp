@@ -27,6 +27,7 @@ struct StackArgs {
   bool no_color = false;
   std::optional<std::string> log_dir;
   bool abort_on_exit = false;  // `up` only
+  bool detach = false;         // `up -d`
 };
 
 /// `summon up`: bring up, stream output, hold until Ctrl-C/SIGTERM/SIGHUP, tear down.

@@ -8,6 +8,8 @@
 #include "cli/commands.hpp"
 #include "cli/compiled.hpp"
 #include "cli/control_client.hpp"
+#include "cli/control_commands.hpp"
+#include "cli/detach.hpp"
 #include "cli/printer.hpp"
 #include "config/duration.hpp"
 #include "control/server.hpp"
@@ -63,6 +65,28 @@ std::optional<control::StateFolder> make_state_folder(const config::ProjectSpec&
   return std::move(std::get<control::StateFolder>(made));
 }
 
+// Tells the command that started a detached supervisor that all is up.
+class ReadySignal : public runtime::StackObserver {
+ public:
+  explicit ReadySignal(Detacher& detacher) : detacher_(detacher) {}
+  void on_change(const engine::StateChange&) override {}
+  void on_all_ready(std::size_t, engine::Duration) override { detacher_.ready(); }
+  void on_failure(const engine::Failure&) override {}
+  void on_done(int, engine::Duration) override {}
+
+ private:
+  Detacher& detacher_;
+};
+
+// `up -d` of a project that is up already: what is selected and not running
+// is started, and the answer is that of `summon start`.
+int start_what_is_not_running(const config::ProjectSpec& project,
+                              const std::vector<graph::ServiceIndex>& selected) {
+  ControlTarget target{{std::nullopt, real_path(project.file)}, {}};
+  for (auto i : selected) target.services.push_back(project.services[i].name);
+  return service_command(target, control::Command::start);
+}
+
 int bring_up(const Target& target, const StackArgs& args, engine::Mode mode,
              const std::vector<std::string>& command) {
   runtime::StackOptions options;
@@ -104,6 +128,20 @@ int bring_up(const Target& target, const StackArgs& args, engine::Mode mode,
   }
 
   const auto& project = *selection->compiled.project;
+  Detacher detacher;
+  if (args.detach) {
+    auto found = find_project(ProjectRef{std::nullopt, real_path(project.file)});
+    if (auto* up = std::get_if<FoundProject>(&found); up && !up->info.run)
+      return start_what_is_not_running(project, selection->services);
+    if (auto code = detacher.split()) {
+      if (*code == 0)
+        fmt::print(
+            "[summon] {} runs in the background (pid {}): summon ps, summon logs -f, "
+            "summon down\n",
+            project.name, detacher.child());
+      return *code;
+    }
+  }
   control::ProjectInfo info;
   std::optional<std::string> refusal;
   std::string warning;
@@ -120,6 +158,8 @@ int bring_up(const Target& target, const StackArgs& args, engine::Mode mode,
     runtime::Stack stack(project, *selection->compiled.graph, selection->services,
                          std::move(options), printer, printer);
     printer.attach(stack);
+    ReadySignal ready_signal(detacher);
+    if (args.detach) stack.add_observer(ready_signal);
     std::optional<control::Server> server;
     if (folder) {
       server.emplace(stack, project, selection->services, info,
