@@ -184,6 +184,16 @@ int run(int argc, char** argv) {
     });
   }
 
+  bool attach_no_color = false;
+  auto* attach = app.add_subcommand("attach",
+                                    "follow a running project's output and summon's own lines; "
+                                    "Ctrl-C detaches and leaves it running");
+  control.add_to(*attach, args);
+  attach->add_flag("--no-color", attach_no_color, "no colours (also NO_COLOR)");
+  attach->callback([&] {
+    control_action = [&](const ControlTarget& t) { return attach_command(t, attach_no_color); };
+  });
+
   std::optional<std::string> down_timeout;
   auto* down = app.add_subcommand(
       "down", "tear a running project down in order; returns when nothing of it is left");

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 
 #include <fmt/format.h>
 
@@ -102,6 +103,8 @@ void print_table(const std::vector<std::vector<std::string>>& rows) {
 
 }  // namespace
 
+int show_output(const ControlTarget& target, const control::Request& request, const LogsArgs& args);
+
 std::string ControlTarget::describe() const {
   return ref.name ? *ref.name : ref.file;
 }
@@ -165,6 +168,13 @@ int logs_command(const ControlTarget& target, const LogsArgs& args) {
     }
     request.since_seconds = std::chrono::duration<double>(*since).count();
   }
+  return show_output(target, request, args);
+}
+
+// Sends `request` (logs or attach) and prints what comes back as `up` shows
+// it, until the project ends the stream.
+int show_output(const ControlTarget& target, const control::Request& request,
+                const LogsArgs& args) {
   // The project's services, in its file's order: each keeps the colour and
   // the padded name it has in `up`.
   std::vector<std::string> names;
@@ -193,6 +203,10 @@ int logs_command(const ControlTarget& target, const LogsArgs& args) {
     if (reply->contains("dropped")) {
       out += fmt::format("[summon] {} lines were dropped here: this reader was too slow\n",
                          (*reply)["dropped"].get<long long>());
+    } else if (reply->contains("event")) {
+      const auto text = (*reply)["event"].value("text", "");
+      out += color ? fmt::format("\x1b[1m[summon] {}\x1b[0m\n", text)
+                   : fmt::format("[summon] {}\n", text);
     } else if (reply->contains("line")) {
       const auto& line = (*reply)["line"];
       const auto name = line.value("service", "");
@@ -210,7 +224,7 @@ int logs_command(const ControlTarget& target, const LogsArgs& args) {
       break;
     }
     // Written as it comes when following; in one go otherwise.
-    if (args.follow || out.size() > 64 * 1024) {
+    if (request.follow || request.command == control::Command::attach || out.size() > 64 * 1024) {
       fmt::print("{}", out);
       std::fflush(stdout);
       out.clear();
@@ -218,6 +232,14 @@ int logs_command(const ControlTarget& target, const LogsArgs& args) {
   }
   fmt::print("{}", out);
   return 0;
+}
+
+int attach_command(const ControlTarget& target, bool no_color) {
+  // Ctrl-C detaches: the project runs on.
+  std::signal(SIGINT, [](int) { ::_exit(0); });
+  LogsArgs args;
+  args.no_color = no_color;
+  return show_output(target, request_of(control::Command::attach, target.services), args);
 }
 
 int service_command(const ControlTarget& target, control::Command command) {

@@ -30,6 +30,9 @@ struct LogsArgs {
 int ps_command(const ControlTarget& target, bool as_json);
 /// `summon logs [-f] [-n N] [--since D] [-t]`.
 int logs_command(const ControlTarget& target, const LogsArgs& args);
+/// `summon attach [SERVICE...]`: follows the output and summon's own lines
+/// until Ctrl-C (which leaves the project running) or the project's end.
+int attach_command(const ControlTarget& target, bool no_color);
 /// `summon stop|start|restart SERVICE...`: returns once done.
 int service_command(const ControlTarget& target, control::Command command);
 /// `summon down [--timeout D]`: returns once nothing of the project is left.

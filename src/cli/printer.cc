@@ -115,9 +115,11 @@ void Printer::flush() {
 }
 
 void Printer::own_line(const std::string& text) {
+  const std::string masked = secrets_.mask(text);
+  if (tap_) tap_(masked);
   if (options_.color) buffer_ += bold;
   buffer_ += "[summon] ";
-  buffer_ += secrets_.mask(text);
+  buffer_ += masked;
   if (options_.color) buffer_ += reset;
   buffer_.push_back('\n');
   flush();

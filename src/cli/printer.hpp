@@ -4,6 +4,7 @@
 // secret values masked; the services' lines are their own bytes, as written.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,6 +56,9 @@ class Printer : public runtime::StackObserver, public runtime::OutputListener {
   /// One of summon's own lines, `[summon] TEXT`, from outside the engine
   /// (the control socket's).
   void note(const std::string& text) { own_line(text); }
+  /// Also hands each of summon's own lines (masked, without `[summon] `) to
+  /// `tap`: `summon attach` shows them. Empty: none.
+  void tap(std::function<void(const std::string&)> tap) { tap_ = std::move(tap); }
 
  private:
   void own_line(const std::string& text);
@@ -72,6 +76,7 @@ class Printer : public runtime::StackObserver, public runtime::OutputListener {
   bool broken_ = false;  // stdout was closed: stop writing to it
   bool all_ready_ = false;
   std::optional<engine::Failure> failure_;
+  std::function<void(const std::string&)> tap_;
 };
 
 /// "NAME | " padded to `width`, in the colour of service `index` if `color`:

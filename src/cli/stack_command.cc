@@ -167,9 +167,12 @@ int bring_up(const Target& target, const StackArgs& args, engine::Mode mode,
       if (auto error = server->listen(folder->socket_path())) {
         printer.note("no control socket: " + *error);
         server.reset();
+      } else {
+        printer.tap([&server](const std::string& text) { server->own_line(text); });
       }
     }
     code = mode == engine::Mode::run ? stack.run(command) : stack.up();
+    printer.tap(nullptr);  // before the server goes
   }
   if (folder) folder->remove();
   return code;

@@ -189,8 +189,19 @@ void Connection::logs(const Request& request) {
                 std::chrono::duration<double>(*request.since_seconds));
   std::optional<std::size_t> last;
   if (request.lines) last = static_cast<std::size_t>(*request.lines);
-  for (const auto& line : server_.stack().board().lines(wanted, last, since)) send_line(line);
-  if (!request.follow && request.command != Command::attach) {
+  // `attach` follows from now on, as a terminal would have shown it.
+  if (request.command != Command::attach)
+    for (const auto& line : server_.stack().board().lines(wanted, last, since)) send_line(line);
+  attached_ = request.command == Command::attach;
+  if (attached_) {
+    const auto statuses = server_.stack().board().statuses();
+    std::size_t ready = 0;
+    for (auto i : server_.selected())
+      if (statuses[i].state == State::ready || statuses[i].state == State::completed) ++ready;
+    on_own_line(fmt::format("attached to {} ({} of {} ready): Ctrl-C detaches",
+                            server_.project().name, ready, server_.selected().size()));
+  }
+  if (!request.follow && !attached_) {
     finish(ok_reply());
     return;
   }
@@ -298,6 +309,15 @@ void Connection::on_done() {
   }
   closing_ = true;
   if (!writing_) close();
+}
+
+void Connection::on_own_line(const std::string& text) {
+  if (!attached_ || closing_) return;
+  if (queued_bytes_ > max_queued) {
+    ++dropped_;
+    return;
+  }
+  send(json_line({{"event", {{"at", rfc3339(std::chrono::system_clock::now())}, {"text", text}}}}));
 }
 
 void Connection::send_line(const runtime::TimedLine& line) {

@@ -35,6 +35,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void begin();
   /// What the engine reported; the connection may be waiting for it.
   void on_change(const engine::StateChange& change);
+  /// One of summon's own lines, as the terminal of `up` shows it.
+  void on_own_line(const std::string& text);
   /// The run is over: says so to whoever still waits, and closes.
   void on_done();
   /// The server is going: closes at once, and never reaches back to it.
@@ -68,6 +70,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool closing_ = false;  // close once the queue is written
   std::uint64_t dropped_ = 0;
   std::optional<std::uint64_t> following_;  // the board's follower id
+  bool attached_ = false;                   // `attach`: summon's own lines too
   Awaiting awaiting_ = Awaiting::nothing;
   std::set<graph::ServiceIndex> awaited_;
   std::optional<boost::asio::steady_timer> down_timer_;

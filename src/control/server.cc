@@ -92,6 +92,10 @@ void Server::on_change(const engine::StateChange& change) {
   for (const auto& connection : connections) connection->on_change(change);
 }
 
+void Server::own_line(const std::string& text) {
+  for (const auto& connection : connections_) connection->on_own_line(text);
+}
+
 void Server::on_all_ready(std::size_t, engine::Duration) {}
 
 void Server::on_failure(const engine::Failure&) {}

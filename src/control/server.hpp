@@ -50,6 +50,8 @@ class Server : private runtime::StackObserver {
   std::variant<std::vector<graph::ServiceIndex>, std::string> services_named(
       const std::vector<std::string>& names) const;
   void forget(Connection* connection);
+  /// One of summon's own lines, for the clients that are attached.
+  void own_line(const std::string& text);
   /// A peer of another user was turned away: said among summon's lines.
   void refused(uid_t peer);
 

@@ -104,6 +104,27 @@ TEST_CASE("up -d returns once ready; the supervisor runs on alone until down") {
   CHECK(survivors(sandbox.record()) == std::vector<std::string>{});
 }
 
+TEST_CASE("attach follows summon's own lines and the output; Ctrl-C leaves the project running") {
+  Sandbox sandbox;
+  const auto fixture = runtime_fixture("control.yaml");
+  auto up = run_summon({"up", "-d", fixture}, sandbox.options());
+  INFO(describe(up));
+  REQUIRE(up.exit_code == 0);
+  const pid_t supervisor = supervisor_of(up);
+  Background attach(summon_bin(), {"attach", fixture}, sandbox.options());
+  REQUIRE(attach.wait_for_line("[summon] attached to ctl (2 of 2 ready): Ctrl-C detaches"));
+  REQUIRE(run_summon({"restart", fixture, "api"}, sandbox.options()).exit_code == 0);
+  CHECK(attach.wait_for_line("[summon] api stopped in "));
+  CHECK(attach.wait_for_line("api | api says hello"));
+  CHECK(attach.wait_for_line("[summon] api ready in "));
+  attach.send(SIGINT);
+  CHECK(attach.finish().exit_code == 0);
+  CHECK(alive(supervisor));
+  CHECK(run_summon({"ps", fixture}, sandbox.options()).exit_code == 0);
+  CHECK(run_summon({"down", fixture}, sandbox.options()).exit_code == 0);
+  CHECK(wait_gone(supervisor, 10s));
+}
+
 TEST_CASE("up -d of a project that fails says why, exits 1 and leaves nothing running") {
   Sandbox sandbox;
   auto up = run_summon({"up", "-d", runtime_fixture("exit_early.yaml")}, sandbox.options());
