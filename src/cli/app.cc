@@ -68,6 +68,11 @@ void add_stack_options(CLI::App& command, StackArgs& args) {
   command.add_flag("--no-color", args.no_color, "no colours (also NO_COLOR)");
   command.add_option("--log-dir", args.log_dir,
                      "also write each service's whole output to DIR/NAME.log");
+  command.add_option("--log-max-size", args.log_max_size,
+                     "with --log-dir: rotate a log file at S bytes (or S with K, M, G)");
+  command
+      .add_option("--log-keep", args.log_keep, "with --log-dir: old log files to keep (default 5)")
+      ->check(CLI::Range(0, 1000));
 }
 
 // CLI11 would call an unknown command "an extra argument"; name it instead.

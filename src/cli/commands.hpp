@@ -26,8 +26,10 @@ struct StackArgs {
   bool quiet = false;
   bool no_color = false;
   std::optional<std::string> log_dir;
-  bool abort_on_exit = false;  // `up` only
-  bool detach = false;         // `up -d`
+  std::optional<std::string> log_max_size;  // `--log-max-size S`: bytes, or with K, M, G
+  int log_keep = 5;                         // `--log-keep N`
+  bool abort_on_exit = false;               // `up` only
+  bool detach = false;                      // `up -d`
 };
 
 /// `summon up`: bring up, stream output, hold until Ctrl-C/SIGTERM/SIGHUP, tear down.

@@ -3,6 +3,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <cstdint>
+
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
@@ -21,6 +24,23 @@
 namespace summon::cli {
 
 namespace {
+
+// "100000", "512K", "10M", "1G" (powers of 1024) as bytes; none if it is
+// not a size above zero.
+std::optional<std::uint64_t> parse_size(const std::string& text) {
+  std::size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  if (digits == 0 || digits > 15 || text.size() > digits + 1) return std::nullopt;
+  std::uint64_t size = std::stoull(text.substr(0, digits));
+  if (digits < text.size()) {
+    const char unit = static_cast<char>(std::toupper(static_cast<unsigned char>(text[digits])));
+    const int shift = unit == 'K' ? 10 : unit == 'M' ? 20 : unit == 'G' ? 30 : -1;
+    if (shift < 0) return std::nullopt;
+    size <<= shift;
+  }
+  if (size == 0) return std::nullopt;
+  return size;
+}
 
 std::string real_path(const std::string& file) {
   char resolved[PATH_MAX];
@@ -100,9 +120,20 @@ int bring_up(const Target& target, const StackArgs& args, engine::Mode mode,
       return exit_invalid;
     }
   }
+  runtime::LogRotation rotation;
+  rotation.keep = args.log_keep;
+  if (args.log_max_size) {
+    auto size = parse_size(*args.log_max_size);
+    if (!size || !args.log_dir) {
+      fmt::print(stderr, "summon: error: --log-max-size '{}': {}\n", *args.log_max_size,
+                 size ? "needs --log-dir" : "not a size (e.g. 10M, 512K, 1G, 100000)");
+      return exit_invalid;
+    }
+    rotation.max_size = *size;
+  }
   if (args.log_dir) {
     std::string error;
-    options.log_folder = runtime::LogFolder::open(*args.log_dir, error);
+    options.log_folder = runtime::LogFolder::open(*args.log_dir, error, rotation);
     if (!options.log_folder) {
       fmt::print(stderr, "summon: error: --log-dir {}: {}\n", *args.log_dir, error);
       return exit_invalid;

@@ -82,7 +82,8 @@ std::string parent_problem(int fd, const std::string& shown) {
 
 }  // namespace
 
-std::shared_ptr<const LogFolder> LogFolder::open(const std::string& path, std::string& error) {
+std::shared_ptr<const LogFolder> LogFolder::open(const std::string& path, std::string& error,
+                                                 LogRotation rotation) {
   if (path.empty()) {
     error = "is empty: give a folder";
     return nullptr;
@@ -119,8 +120,8 @@ std::shared_ptr<const LogFolder> LogFolder::open(const std::string& path, std::s
       if (last) {
         error = "is a symbolic link; give the folder itself";
       } else if (st.st_uid != 0 && st.st_uid != ::geteuid()) {
-        error = fmt::format("lies behind {}, a symbolic link owned by {}", shown,
-                            user_text(st.st_uid));
+        error =
+            fmt::format("lies behind {}, a symbolic link owned by {}", shown, user_text(st.st_uid));
       }
       if (!error.empty()) {
         ::close(fd);
@@ -151,7 +152,8 @@ std::shared_ptr<const LogFolder> LogFolder::open(const std::string& path, std::s
     ::close(fd);
     return nullptr;
   }
-  return std::shared_ptr<const LogFolder>(new LogFolder(without_trailing_slash(path), fd));
+  return std::shared_ptr<const LogFolder>(
+      new LogFolder(without_trailing_slash(path), fd, rotation));
 }
 
 LogFolder::~LogFolder() {
@@ -182,7 +184,23 @@ LogFile LogFolder::open_file(const std::string& file_name, std::string& error) c
     return {};
   }
   ::fcntl(fd, F_SETFL, O_APPEND);  // blocking again: a regular file never waits
-  return LogFile(shown, fd);
+  return LogFile(this, file_name, shown, fd, static_cast<std::uint64_t>(st.st_size));
+}
+
+std::optional<std::string> LogFolder::shift(const std::string& file_name) const {
+  // Renamed within the folder's own descriptor: a link put in the place of
+  // an old file is itself renamed or removed, never followed.
+  auto numbered = [&](int n) { return n == 0 ? file_name : file_name + "." + std::to_string(n); };
+  if (rotation_.keep <= 0) {
+    if (::unlinkat(fd_, file_name.c_str(), 0) != 0 && errno != ENOENT) return std::strerror(errno);
+    return std::nullopt;
+  }
+  if (::unlinkat(fd_, numbered(rotation_.keep).c_str(), 0) != 0 && errno != ENOENT)
+    return std::strerror(errno);
+  for (int n = rotation_.keep - 1; n >= 0; --n)
+    if (::renameat(fd_, numbered(n).c_str(), fd_, numbered(n + 1).c_str()) != 0 && errno != ENOENT)
+      return std::strerror(errno);
+  return std::nullopt;
 }
 
 LogFile::~LogFile() {
@@ -190,27 +208,71 @@ LogFile::~LogFile() {
 }
 
 LogFile::LogFile(LogFile&& other) noexcept
-    : path_(std::move(other.path_)), fd_(std::exchange(other.fd_, -1)) {}
+    : folder_(other.folder_),
+      name_(std::move(other.name_)),
+      path_(std::move(other.path_)),
+      fd_(std::exchange(other.fd_, -1)),
+      size_(other.size_) {}
 
 LogFile& LogFile::operator=(LogFile&& other) noexcept {
   if (this != &other) {
     if (fd_ >= 0) ::close(fd_);
+    folder_ = other.folder_;
+    name_ = std::move(other.name_);
     path_ = std::move(other.path_);
     fd_ = std::exchange(other.fd_, -1);
+    size_ = other.size_;
   }
   return *this;
 }
 
 std::optional<std::string> LogFile::append(std::string_view bytes) {
-  if (fd_ < 0 || bytes.empty()) return std::nullopt;
+  const std::uint64_t limit = folder_ ? folder_->rotation_.max_size : 0;
+  while (fd_ >= 0 && !bytes.empty()) {
+    const std::uint64_t room = limit > size_ ? limit - size_ : 0;
+    if (limit == 0 || bytes.size() <= room) return write(bytes);
+    // What fits, cut at a line's end; into a new file, at least one line
+    // (a line longer than the limit goes whole).
+    auto end = bytes.substr(0, static_cast<std::size_t>(room)).rfind('\n');
+    if (end == std::string_view::npos && size_ == 0) end = bytes.find('\n');
+    const std::size_t piece =
+        end == std::string_view::npos ? (size_ == 0 ? bytes.size() : 0) : end + 1;
+    if (piece > 0)
+      if (auto why = write(bytes.substr(0, piece))) return why;
+    bytes.remove_prefix(piece);
+    if (!bytes.empty())
+      if (auto why = rotate()) return why;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> LogFile::write(std::string_view bytes) {
   errno = 0;
-  if (write_all(fd_, bytes)) return std::nullopt;
+  if (write_all(fd_, bytes)) {
+    size_ += bytes.size();
+    return std::nullopt;
+  }
   // A write that took nothing and said nothing is an I/O error all the same.
-  const int why = errno != 0 ? errno : EIO;
-  ::close(fd_);
+  return lost(std::strerror(errno != 0 ? errno : EIO));
+}
+
+std::optional<std::string> LogFile::rotate() {
+  if (auto why = folder_->shift(name_)) return lost("cannot rotate it: " + *why);
+  std::string error;
+  LogFile fresh = folder_->open_file(name_, error);
+  if (!fresh.is_open()) {
+    ::close(fd_);
+    fd_ = -1;
+    return error;  // it says which file, and that its output is not written
+  }
+  *this = std::move(fresh);
+  return std::nullopt;
+}
+
+std::optional<std::string> LogFile::lost(const std::string& why) {
+  if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
-  return fmt::format("log file {}: {}; its output from now on is not written", path_,
-                     std::strerror(why));
+  return fmt::format("log file {}: {}; its output from now on is not written", path_, why);
 }
 
 }  // namespace summon::runtime

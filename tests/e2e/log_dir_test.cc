@@ -246,4 +246,35 @@ TEST_CASE("a full disk under the log folder is said once, and the run goes on") 
   CHECK(run.out.find("[summon] ready: 2 services in ") != std::string::npos);
 }
 
+TEST_CASE("--log-max-size rotates at a line's end and --log-keep keeps that many old files") {
+  Sandbox sandbox;
+  std::string input;
+  for (int n = 1; n <= 300; ++n) input += fmt::format("line {} of the output\n", n);
+  const std::string folder = sandbox.path("logs");
+  write_file(sandbox.path("input"), input);
+  auto run = sandbox.run("logs.yaml", {"--log-dir", folder, "--log-max-size", "2K",
+                                       "--log-keep", "2", "--", "true"});
+  INFO(describe(run));
+  REQUIRE(run.exit_code == 0);
+  const std::string newest = read_file(folder + "/exact.log");
+  const std::string older = read_file(folder + "/exact.log.1");
+  const std::string oldest = read_file(folder + "/exact.log.2");
+  CHECK_FALSE(fs::exists(folder + "/exact.log.3"));
+  for (const auto* file : {&newest, &older, &oldest}) {
+    CHECK(file->size() <= 2048);
+    CHECK(!file->empty());
+    CHECK(file->back() == '\n');  // cut at a line's end
+  }
+  // Together, the last of the output, in order and whole.
+  const std::string kept = oldest + older + newest;
+  CHECK(input.size() - kept.size() > 0);
+  CHECK(input.substr(input.size() - kept.size()) == kept);
+  CHECK(fs::status(folder + "/exact.log.1").permissions() ==
+        (fs::perms::owner_read | fs::perms::owner_write));
+
+  auto bad = sandbox.run("logs.yaml", {"--log-max-size", "10M", "--", "true"});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("--log-max-size '10M': needs --log-dir") != std::string::npos);
+}
+
 }  // namespace summon::testing
