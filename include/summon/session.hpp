@@ -169,10 +169,10 @@ class Session {
   /// restart() or by its `restart` policy (SPEC 1.5).
   int restarts(std::string_view name) const;
   /// Everything of service `name`'s output read so far, one '\n' per line
-  /// (the last 8 MiB at most). stdout and stderr are separate pipes read as
-  /// they come, so lines of the two may arrive in another order than they
-  /// were written; and a line can arrive just after a state change it
-  /// preceded. To wait for a line, use a `log` probe.
+  /// (the last 10,000 lines and 8 MiB at most, as `summon logs` keeps).
+  /// stdout and stderr are separate pipes read as they come, so lines of the
+  /// two may arrive in another order than they were written; and a line can
+  /// arrive just after a state change it preceded. To wait for a line, use a `log` probe.
   std::string output(std::string_view name) const;
   /// The environment `summon run` gives its command: your program's own,
   /// then the project's `env`, then SUMMON_PORT_<NAME> for each port.

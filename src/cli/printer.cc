@@ -246,7 +246,8 @@ void Printer::on_done(int, engine::Duration) {
 void Printer::print_failure() {
   const auto& service = project_.services[failure_->service];
   const auto tail =
-      stack_ ? stack_->runner().tail(failure_->service) : std::deque<runtime::OutputLine>{};
+      stack_ ? stack_->board().tail(failure_->service, runtime::OutputHistory::tail_lines)
+             : std::deque<runtime::OutputLine>{};
   const std::string text = runtime::failure_summary(
       secrets_.mask(failure_->message), service, tail,
       options_.color ? runtime::AppendLine(append_for_terminal) : runtime::AppendLine());

@@ -34,7 +34,6 @@ namespace summon {
 namespace {
 
 // What output() keeps of each service; older lines go first.
-constexpr std::size_t output_limit = 8 << 20;
 
 constexpr std::size_t state_count = static_cast<std::size_t>(State::skipped) + 1;
 constexpr std::size_t at(State state) {
@@ -168,9 +167,6 @@ class Session::Impl final : public runtime::StackObserver, public runtime::Outpu
   // Written by the loop thread, read by any, under mutex_.
   struct Seen {
     State state = State::pending;
-    std::optional<pid_t> pid;
-    int restarts = 0;
-    std::string output;
     // The number of the change (changes_) that last brought it into each
     // state: a wait compares them with where it began, so that it never
     // misses a state passed through between two looks.
@@ -190,6 +186,7 @@ class Session::Impl final : public runtime::StackObserver, public runtime::Outpu
   std::vector<std::string> problems_;
   std::exception_ptr loop_error_;  // what ended the loop thread, if anything did
 
+  std::shared_ptr<const runtime::StatusBoard> board_;  // the stack's, kept after it
   // Last: the loop goes first, while everything it reports to is still there.
   std::unique_ptr<runtime::Stack> stack_;
   std::thread loop_;
@@ -229,6 +226,7 @@ Session::Impl::Impl(const Project::Impl& project, Options options) : options_(st
   seen_.resize(compiled_.project->services.size());
   stack_ = std::make_unique<runtime::Stack>(*compiled_.project, *compiled_.graph, selected_,
                                             std::move(stack_options), *this, *this);
+  board_ = stack_->shared_board();
   loop_ = std::thread([this] {
     // Nothing may escape a thread: it would end the host program.
     try {
@@ -307,17 +305,12 @@ void Session::Impl::on_change(const engine::StateChange& change) {
     seen.state = state;
     seen.entered[at(state)] = ++changes_;
   }
-  const bool over = change.exit || change.to == engine::State::stopped ||
-                    change.to == engine::State::completed || change.to == engine::State::failed ||
-                    change.to == engine::State::skipped;
-  seen.pid = over ? std::nullopt : stack_->runner().pid(i);
-  seen.restarts = stack_->engine().restarts(i);
   if (change.to == engine::State::failed) {
     // Kept for restart() and start(), which may be waiting for this service.
     seen.failure = secrets_.mask(change.reason);
-    seen.failure_summary =
-        runtime::failure_summary(fmt::format("{}: {}", name, seen.failure),
-                                 compiled_.project->services[i], stack_->runner().tail(i));
+    seen.failure_summary = runtime::failure_summary(
+        fmt::format("{}: {}", name, seen.failure), compiled_.project->services[i],
+        stack_->board().tail(i, runtime::OutputHistory::tail_lines));
     if (all_ready_ && !stopping_) problems_.push_back(fmt::format("{}: {}", name, seen.failure));
   }
   if (change.to == engine::State::stopped && change.killed)
@@ -340,9 +333,9 @@ void Session::Impl::on_failure(const engine::Failure& failure) {
 void Session::Impl::on_done(int, engine::Duration) {
   std::lock_guard lock(mutex_);
   if (failure_)
-    failure_summary_ = runtime::failure_summary(secrets_.mask(failure_->message),
-                                                compiled_.project->services[failure_->service],
-                                                stack_->runner().tail(failure_->service));
+    failure_summary_ = runtime::failure_summary(
+        secrets_.mask(failure_->message), compiled_.project->services[failure_->service],
+        stack_->board().tail(failure_->service, runtime::OutputHistory::tail_lines));
   done_ = true;
   changed_.notify_all();
 }
@@ -353,15 +346,6 @@ void Session::Impl::on_lines(graph::ServiceIndex i, runtime::Stream,
     std::string text;
     for (auto line : lines) text += fmt::format("{:<{}} | {}\n", name_of(i), name_width_, line);
     runtime::write_all(STDERR_FILENO, text);
-  }
-  std::lock_guard lock(mutex_);
-  std::string& output = seen_[i].output;
-  for (auto line : lines) output.append(line).push_back('\n');
-  if (output.size() > output_limit) {
-    // Cut to three quarters, at a line's end, so that the next cut is
-    // megabytes of output away rather than at every read.
-    auto cut = output.find('\n', output.size() - output_limit * 3 / 4);
-    output.erase(0, cut == std::string::npos ? output.size() : cut + 1);
   }
 }
 
@@ -494,8 +478,9 @@ void Session::Impl::throw_late(std::unique_lock<std::mutex>& lock, graph::Servic
       reason += waits;
     }
     reason = secrets_.mask(reason);
-    return Said{reason, runtime::failure_summary(fmt::format("{}: {}", name_of(i), reason), spec,
-                                                 stack_->runner().tail(i))};
+    return Said{reason, runtime::failure_summary(
+                            fmt::format("{}: {}", name_of(i), reason), spec,
+                            stack_->board().tail(i, runtime::OutputHistory::tail_lines))};
   });
   if (!said)
     throw Error(
@@ -559,22 +544,18 @@ State Session::Impl::state(std::string_view name) const {
   return seen_[i].state;
 }
 
+// From the stack's board, the read model `ps` and `logs` see too (it has its
+// own lock), kept after the stack has gone.
 std::optional<pid_t> Session::Impl::pid(std::string_view name) const {
-  const auto i = index_of(name);
-  std::lock_guard lock(mutex_);
-  return seen_[i].pid;
+  return board_->status(index_of(name)).pid;
 }
 
 int Session::Impl::restarts(std::string_view name) const {
-  const auto i = index_of(name);
-  std::lock_guard lock(mutex_);
-  return seen_[i].restarts;
+  return board_->status(index_of(name)).restarts;
 }
 
 std::string Session::Impl::output(std::string_view name) const {
-  const auto i = index_of(name);
-  std::lock_guard lock(mutex_);
-  return seen_[i].output;
+  return board_->text(index_of(name));
 }
 
 std::map<std::string, std::string> Session::Impl::environment() const {

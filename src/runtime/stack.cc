@@ -43,7 +43,7 @@ Stack::Stack(const config::ProjectSpec& project, const graph::DependencyGraph& g
       options_(std::move(options)),
       observers_{&observer},
       listeners_{&listener},
-      board_(project.services.size()),
+      board_(std::make_shared<StatusBoard>(project.services.size())),
       run_id_(new_run_id()),
       identity_(run_identity(project)),
       guardian_(run_id_, identity_),
@@ -178,13 +178,13 @@ void Stack::remove_listener(OutputListener& listener) {
 
 void Stack::on_change(const engine::StateChange& change) {
   const auto i = change.service;
-  board_.record(change, runner_->pid(i), engine_->restarts(i), std::chrono::system_clock::now());
+  board_->record(change, runner_->pid(i), engine_->restarts(i), std::chrono::system_clock::now());
   tell_observers([&](StackObserver& observer) { observer.on_change(change); });
 }
 
 void Stack::on_lines(graph::ServiceIndex i, Stream stream,
                      std::span<const std::string_view> lines) {
-  board_.record(i, stream, lines, std::chrono::system_clock::now());
+  board_->record(i, stream, lines, std::chrono::system_clock::now());
   for (std::size_t k = 0; k < listeners_.size(); ++k) listeners_[k]->on_lines(i, stream, lines);
 }
 

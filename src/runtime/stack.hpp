@@ -99,8 +99,10 @@ class Stack : private engine::Observer, private OutputListener {
   const ProcessRunner& runner() const { return *runner_; }
   /// What every service is now and what it said lately, kept before any
   /// observer or listener hears of a change.
-  const StatusBoard& board() const { return board_; }
-  StatusBoard& board() { return board_; }
+  const StatusBoard& board() const { return *board_; }
+  StatusBoard& board() { return *board_; }
+  /// The same, to keep after the stack is gone (the library's session does).
+  std::shared_ptr<const StatusBoard> shared_board() const { return board_; }
 
   // From the loop's thread, or before up() or run().
   /// The ports picked for this run, by name.
@@ -145,7 +147,7 @@ class Stack : private engine::Observer, private OutputListener {
   StackOptions options_;
   std::vector<StackObserver*> observers_;
   std::vector<OutputListener*> listeners_;
-  StatusBoard board_;
+  std::shared_ptr<StatusBoard> board_;
   std::string run_id_;    // the mark of every process of this run
   RunIdentity identity_;  // who else a process of this run must be
 

@@ -108,6 +108,26 @@ std::vector<TimedLine> StatusBoard::lines(const std::vector<bool>& wanted,
   return out;
 }
 
+std::deque<OutputLine> StatusBoard::tail(graph::ServiceIndex i, std::size_t count) const {
+  std::lock_guard lock(mutex_);
+  const auto& kept = services_[i].lines;
+  std::deque<OutputLine> out;
+  for (auto line = kept.size() > count ? kept.end() - static_cast<std::ptrdiff_t>(count)
+                                       : kept.begin();
+       line != kept.end(); ++line)
+    out.push_back({line->stream, line->text});
+  return out;
+}
+
+std::string StatusBoard::text(graph::ServiceIndex i) const {
+  std::lock_guard lock(mutex_);
+  const Kept& kept = services_[i];
+  std::string out;
+  out.reserve(kept.bytes + kept.lines.size());
+  for (const auto& line : kept.lines) out.append(line.text).push_back('\n');
+  return out;
+}
+
 std::uint64_t StatusBoard::dropped(graph::ServiceIndex i) const {
   std::lock_guard lock(mutex_);
   return services_[i].dropped;

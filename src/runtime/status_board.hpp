@@ -53,11 +53,13 @@ struct TimedLine {
 class StatusBoard {
  public:
   /// Kept per service, whichever limit comes first: the last 10,000 lines,
-  /// and at most 1 MiB of their text. At most about 1.6 MiB a service with
-  /// the bookkeeping, so 1,000 services that each wrote that much hold about
-  /// 1.6 GiB; a quiet one holds only what it wrote.
+  /// and at most 8 MiB of their text (lines of up to 800 bytes all stay).
+  /// Each line costs about 64 bytes beside its text (and its text's own
+  /// allocation past 15 bytes): 10,000 lines of 80 bytes hold about 1.6 MiB,
+  /// so 1,000 services that each wrote that much hold 1.6 GiB; the most a
+  /// service can hold is under 9 MiB. A quiet one holds only what it wrote.
   static constexpr std::size_t lines_kept = 10'000;
-  static constexpr std::size_t bytes_kept = 1 << 20;
+  static constexpr std::size_t bytes_kept = 8 << 20;
 
   explicit StatusBoard(std::size_t services);
 
@@ -80,6 +82,11 @@ class StatusBoard {
   /// in the order they came: at most `last` per service, none before `since`.
   std::vector<TimedLine> lines(const std::vector<bool>& wanted, std::optional<std::size_t> last,
                                std::optional<WallTime> since) const;
+  /// Service i's last `count` lines, oldest first, as a failure summary
+  /// shows them.
+  std::deque<OutputLine> tail(graph::ServiceIndex i, std::size_t count) const;
+  /// All of service i's kept lines, one '\n' after each.
+  std::string text(graph::ServiceIndex i) const;
   /// How many lines of service i were dropped to stay within the limits.
   std::uint64_t dropped(graph::ServiceIndex i) const;
 
