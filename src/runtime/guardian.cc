@@ -1,7 +1,10 @@
-// Guardian: a forked child reading "+c PATH" lines until "q" (a clean end:
-// nothing to do) or the end of the socket (summon is gone: kill the run).
+// Guardian: a forked child reading "+c PATH" (a cgroup) and "+s PATH" (a
+// state folder) lines until "q" (a clean end: nothing to do) or the end of
+// the socket (summon is gone: kill the run, then remove its state folder).
 #include "runtime/guardian.hpp"
 
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -14,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "control/state_folder.hpp"
 #include "runtime/cgroups.hpp"
 
 namespace summon::runtime {
@@ -28,22 +32,38 @@ void kill_the_run(const std::string& run_id, const RunIdentity& who,
   kill_marked_until_none(run_id, who, 2);
 }
 
+// summon's end of the socket is closed as it exits, a moment before the
+// rest of its descriptors may be, the one holding its state folder's lock
+// among them; its pidfd says when it is wholly gone. Bounded: a kernel
+// without pidfds, or one that never says, only costs the wait.
+void wait_until_gone(int summon_pidfd) {
+  if (summon_pidfd < 0) return;
+  pollfd polled{summon_pidfd, POLLIN, 0};
+  while (::poll(&polled, 1, 5000) < 0 && errno == EINTR) {
+  }
+}
+
 // The guardian's whole life, in a fork of summon without exec: no Asio, no
 // stdio, nothing shared with the parent.
-[[noreturn]] void guard(int from_summon, const std::string& run_id, const RunIdentity& who) {
+[[noreturn]] void guard(int from_summon, int summon_pidfd, const std::string& run_id,
+                        const RunIdentity& who) {
   ::setsid();
   for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU})
     ::signal(signal, SIG_IGN);
-  // Keep only its end of the socket: holding anything else (summon's
-  // stdout, say) open would keep its reader waiting after summon is gone.
-  if (from_summon != 3) {
-    ::dup2(from_summon, 3);
-    ::close(from_summon);
-  }
+  // Keep only its end of the socket (as 3) and summon's pidfd (as 4):
+  // holding anything else (summon's stdout, say) open would keep its reader
+  // waiting after summon is gone. Moved out of the way first, so that
+  // neither lands on the other.
+  const int channel = ::fcntl(from_summon, F_DUPFD, 10);
+  const int pidfd = summon_pidfd >= 0 ? ::fcntl(summon_pidfd, F_DUPFD, 10) : -1;
+  ::dup2(channel, 3);
+  if (pidfd >= 0) ::dup2(pidfd, 4);
   ::syscall(SYS_close_range, 0u, 2u, 0);
-  ::syscall(SYS_close_range, 4u, ~0U, 0);
+  ::syscall(SYS_close_range, pidfd >= 0 ? 5u : 4u, ~0U, 0);
+  const int summon_gone = pidfd >= 0 ? 4 : -1;
 
   std::vector<std::string> cgroups;
+  std::vector<std::string> state_folders;
   std::string pending;
   char buffer[4096];
   for (;;) {
@@ -57,9 +77,12 @@ void kill_the_run(const std::string& run_id, const RunIdentity& who,
       pending.erase(0, end + 1);
       if (line == "q") ::_exit(0);  // summon stopped everything itself
       if (line.starts_with("+c")) cgroups.push_back(line.substr(2));
+      if (line.starts_with("+s")) state_folders.push_back(line.substr(2));
     }
   }
   kill_the_run(run_id, who, cgroups);
+  if (!state_folders.empty()) wait_until_gone(summon_gone);
+  for (const auto& path : state_folders) control::remove_stale(path);
   ::_exit(0);
 }
 
@@ -73,13 +96,17 @@ Guardian::Guardian(std::string run_id, RunIdentity identity) {
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
     throw std::runtime_error(std::string("cannot start the guardian: socketpair: ") +
                              std::strerror(errno));
+  // Opened here, of summon itself: in the guardian it could already name
+  // another process, were summon gone and its pid reused.
+  const int summon_pidfd = static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0));
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::close(fds[1]);
-    guard(fds[0], run_id, identity);
+    guard(fds[0], summon_pidfd, run_id, identity);
   }
   const int fork_error = errno;
   ::close(fds[0]);
+  if (summon_pidfd >= 0) ::close(summon_pidfd);
   if (pid < 0) {
     ::close(fds[1]);
     throw std::runtime_error(std::string("cannot start the guardian: fork: ") +
@@ -102,6 +129,13 @@ Guardian::~Guardian() {
 
 void Guardian::track_cgroup(const std::string& path) {
   write_line("+c" + path + "\n");
+}
+
+void Guardian::track_state_folder(const std::string& path) {
+  // A line each: a path that would be two lines (XDG_RUNTIME_DIR may hold
+  // a newline) is not told at all, rather than told as two other paths.
+  if (path.find('\n') != std::string::npos) return;
+  write_line("+s" + path + "\n");
 }
 
 void Guardian::write_line(std::string_view line) {

@@ -1,7 +1,8 @@
 // What survives summon's own SIGKILL: a small process that holds a socket
 // from summon and, when it closes without a word, kills everything the run
 // started: the run's cgroup tree if it has one, and every process that
-// carries the run's mark (run_mark.hpp), wherever it went.
+// carries the run's mark (run_mark.hpp), wherever it went; then it removes
+// the run's state folder (SPEC 2.2), so that no dead project is left listed.
 #pragma once
 
 #include <sys/types.h>
@@ -33,6 +34,15 @@ class Guardian {
 
   /// Cgroup folder `path`, this run's tree: killed whole and removed.
   void track_cgroup(const std::string& path);
+
+  /// State folder `path` of this run's project (control::StateFolder): once
+  /// summon has died and everything is killed, and once summon is wholly gone
+  /// (so that its lock on the folder is dropped), it is removed as
+  /// control::remove_stale() removes one: only a real folder, no link
+  /// followed, owned by summon's user, whose lock no live supervisor holds,
+  /// and only the files summon makes in it. A clean end removes nothing:
+  /// summon removes its folder itself.
+  void track_state_folder(const std::string& path);
 
   /// The guardian's own pid (it is summon's child).
   pid_t pid() const { return pid_; }

@@ -1,14 +1,26 @@
 // A running project driven from outside (SPEC 2.2) on the real binary:
 // `ps`, `logs`, `stop`, `start`, `restart`, `down` and `ls` over the control
 // socket, checked against what happened to the processes.
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <optional>
+#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -67,16 +79,20 @@ std::string socket_of(const Sandbox& sandbox) {
   return {};
 }
 
-// Sends `bytes` on a fresh connection and returns everything said back.
+// Sends `bytes` on a fresh connection and returns everything said back
+// (within 10 s), or "connect failed: WHY".
 std::string raw_exchange(const std::string& socket_path, const std::string& bytes) {
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
   std::strncpy(address.sun_path, socket_path.c_str(), sizeof address.sun_path - 1);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    const int why = errno;
     ::close(fd);
-    return "connect failed";
+    return std::string("connect failed: ") + std::strerror(why);
   }
+  const timeval deadline{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &deadline, sizeof deadline);
   std::size_t sent = 0;
   while (sent < bytes.size()) {
     const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
@@ -89,6 +105,119 @@ std::string raw_exchange(const std::string& socket_path, const std::string& byte
     reply.append(chunk, static_cast<std::size_t>(n));
   ::close(fd);
   return reply;
+}
+
+// The same, from a forked child that first became user `uid` (group `gid`,
+// no other groups), as another user's process would be.
+std::string raw_exchange_as(uid_t uid, gid_t gid, const std::string& socket_path,
+                            const std::string& bytes) {
+  int out[2];
+  REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::close(out[0]);
+    if (::setgroups(0, nullptr) != 0 || ::setresgid(gid, gid, gid) != 0 ||
+        ::setresuid(uid, uid, uid) != 0)
+      ::_exit(1);
+    const std::string reply = raw_exchange(socket_path, bytes);
+    const bool written =
+        ::write(out[1], reply.data(), reply.size()) == static_cast<ssize_t>(reply.size());
+    ::_exit(written ? 0 : 2);
+  }
+  ::close(out[1]);
+  std::string reply;
+  char chunk[4096];
+  for (ssize_t n; (n = ::read(out[0], chunk, sizeof chunk)) > 0;)
+    reply.append(chunk, static_cast<std::size_t>(n));
+  ::close(out[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  return reply;
+}
+
+// nobody and nogroup, when the test runs as root and they exist.
+struct OtherUser {
+  uid_t uid;
+  gid_t gid;
+};
+std::optional<OtherUser> nobody() {
+  if (::geteuid() != 0) return std::nullopt;
+  const passwd* user = ::getpwnam("nobody");
+  const group* team = ::getgrnam("nogroup");
+  if (!user || !team) return std::nullopt;
+  return OtherUser{user->pw_uid, team->gr_gid};
+}
+
+// `program ARGS...` as nobody, as security_test.cc runs it.
+std::vector<std::string> as_nobody(std::vector<std::string> args) {
+  args.insert(args.begin(), {"--reuid=nobody", "--regid=nogroup", "--clear-groups"});
+  return args;
+}
+
+// The control socket under state root `root` (its one project folder).
+std::string socket_under(const std::filesystem::path& root) {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(root, error))
+    if (std::filesystem::exists(entry.path() / "control.sock"))
+      return (entry.path() / "control.sock").string();
+  return {};
+}
+
+// Opens every folder from `top` down to the socket for anyone to pass
+// through (not to list), and the socket to anyone, while it lives; puts the
+// modes back as summon made them (0700, 0600) when it goes. Only the
+// supervisor's own check of its peer is left then.
+class OpenWay {
+ public:
+  OpenWay(std::vector<std::string> folders, std::string socket)
+      : folders_(std::move(folders)), socket_(std::move(socket)) {
+    for (const auto& folder : folders_) CHECK(::chmod(folder.c_str(), 0711) == 0);
+    CHECK(::chmod(socket_.c_str(), 0666) == 0);
+  }
+  ~OpenWay() {
+    for (const auto& folder : folders_) ::chmod(folder.c_str(), 0700);
+    ::chmod(socket_.c_str(), 0600);
+  }
+  OpenWay(const OpenWay&) = delete;
+  OpenWay& operator=(const OpenWay&) = delete;
+
+ private:
+  std::vector<std::string> folders_;
+  std::string socket_;
+};
+
+// The folders from `top` down to the socket's own.
+std::vector<std::string> folders_down_to(const std::filesystem::path& top,
+                                         const std::string& socket) {
+  std::vector<std::string> folders;
+  for (auto folder = std::filesystem::path(socket).parent_path();; folder = folder.parent_path()) {
+    folders.push_back(folder.string());
+    if (folder == top || folder == folder.parent_path()) break;
+  }
+  return folders;
+}
+
+// Waits up to 10 s until no process the record names is alive (the
+// guardian kills them after summon's SIGKILL).
+bool all_gone(const Sandbox& sandbox) {
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  for (;;) {
+    const auto record = sandbox.record();
+    if (survivors(record).empty()) return true;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    for (const Event& event : record.events())
+      if ((event.what == "start" || event.what == "child") && !event.args.empty())
+        wait_gone(std::stoi(event.args[0]), 50ms);
+  }
+}
+
+std::set<std::string> names_in(const json& ps) {
+  std::set<std::string> names;
+  for (const auto& service : ps["services"]) names.insert(service["name"].get<std::string>());
+  return names;
 }
 
 }  // namespace
@@ -170,8 +299,7 @@ TEST_CASE("logs shows what services said; logs -f follows a restart's new lines"
   CHECK(contains(stamped.out, "db | 20"));
   CHECK(contains(stamped.out, "Z db up"));
 
-  Background follow(summon_bin(), {"logs", "-f", "-n", "1", fixture(), "api"},
-                    sandbox.options());
+  Background follow(summon_bin(), {"logs", "-f", "-n", "1", fixture(), "api"}, sandbox.options());
   // Its last line comes once the follower is in place: a restart's lines
   // then reach it.
   REQUIRE(follow.wait_for_line("api | api up"));
@@ -209,9 +337,9 @@ TEST_CASE("a second up of a running project is refused; ls lists it; bad message
   REQUIRE(!socket.empty());
   CHECK(std::filesystem::status(socket).permissions() ==
         (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
-  for (const std::string& bad : {std::string("not json\n"), std::string("[1,2]\n"),
-                                std::string("{\"command\":\"explode\"}\n"),
-                                std::string(70 * 1024, 'x') + "\n"}) {
+  for (const std::string& bad :
+       {std::string("not json\n"), std::string("[1,2]\n"),
+        std::string("{\"command\":\"explode\"}\n"), std::string(70 * 1024, 'x') + "\n"}) {
     auto reply = raw_exchange(socket, bad);
     CHECK(contains(reply, "\"ok\":false"));
   }
@@ -222,6 +350,326 @@ TEST_CASE("a second up of a running project is refused; ls lists it; bad message
   CHECK(up.finish().exit_code == 0);
   // Its folder went with it.
   CHECK(socket_of(sandbox).empty());
+}
+
+// Task: another user is refused, both ways (SPEC 2.2: only the owner's user
+// id, or root, is served).
+TEST_CASE("another user's summon and processes do not reach a project; a refusal is shown") {
+  const auto other = nobody();
+  if (!other) {
+    MESSAGE("not root, or no nobody/nogroup: no other user to be here; case not covered");
+    return;
+  }
+  Sandbox sandbox;
+  auto up = sandbox.up("control.yaml");
+  REQUIRE(up.wait_for_line("[summon] ready: 2 services"));
+  const auto before = ps_json(sandbox);
+  const auto socket = socket_of(sandbox);
+  REQUIRE(!socket.empty());
+
+  // nobody's summon, told the same XDG_RUNTIME_DIR: a folder that is not
+  // nobody's is passed over, and nobody's own state root holds no project.
+  RunOptions nobody_options = sandbox.options();
+  nobody_options.cwd = "/";
+  const auto ps =
+      run_program("/usr/bin/setpriv", as_nobody({summon_bin(), "ps", "-p", "ctl"}), nobody_options);
+  INFO(describe(ps));
+  CHECK(ps.exit_code == 3);
+  CHECK(contains(ps.err, "ctl is not up"));
+
+  // nobody's process cannot even reach the socket through root's folders...
+  const std::string down = "{\"command\":\"down\"}\n";
+  const auto blocked = raw_exchange_as(other->uid, other->gid, socket, down);
+  CHECK(blocked == "connect failed: Permission denied");
+  // ...and where every folder lets it through, the supervisor turns it away.
+  std::string refused;
+  {
+    OpenWay open(folders_down_to(sandbox.dir(), socket), socket);
+    refused = raw_exchange_as(other->uid, other->gid, socket, down);
+  }
+  CHECK(contains(refused, "\"ok\":false"));
+  CHECK(contains(refused, "refused"));
+  const auto said = up.wait_for_line("[summon] refused a control connection from uid 65534");
+  REQUIRE(said);
+  CHECK(contains(said->text, "only uid 0 (or root) is served"));
+
+  // It runs on, unchanged.
+  const auto after = ps_json(sandbox);
+  for (const std::string name : {"db", "api"}) {
+    CHECK(service_in(after, name)["state"] == "ready");
+    CHECK(service_in(after, name)["pid"] == service_in(before, name)["pid"]);
+    CHECK(starts(sandbox.record(), name).size() == 1);
+  }
+  up.send(SIGINT);
+  CHECK(up.finish().exit_code == 0);
+  CHECK(survivors(sandbox.record()) == std::vector<std::string>{});
+}
+
+TEST_CASE("a project run as another user serves its owner and root, and refuses a third user") {
+  const auto other = nobody();
+  if (!other) {
+    MESSAGE("not root, or no nobody/nogroup: no other user to be here; case not covered");
+    return;
+  }
+  Sandbox sandbox;
+  // nobody may pass through the sandbox (not list it), append to the
+  // record, and has a runtime folder of its own, as a login session gives.
+  std::filesystem::permissions(sandbox.dir(), std::filesystem::perms::others_exec,
+                               std::filesystem::perm_options::add);
+  std::ofstream(sandbox.record_path()).close();
+  REQUIRE(::chown(sandbox.record_path().c_str(), other->uid, other->gid) == 0);
+  const std::string runtime = sandbox.path("nobody-runtime");
+  REQUIRE(::mkdir(runtime.c_str(), 0700) == 0);
+  REQUIRE(::chown(runtime.c_str(), other->uid, other->gid) == 0);
+  const RunOptions nobody_options = sandbox.options({{"XDG_RUNTIME_DIR", runtime}});
+
+  Background up("/usr/bin/setpriv", as_nobody({summon_bin(), "up", fixture()}), nobody_options);
+  REQUIRE(up.wait_for_line("[summon] ready: 2 services"));
+  const auto socket = socket_under(runtime + "/summon");
+  REQUIRE(!socket.empty());
+  struct stat st {};
+  REQUIRE(::stat(socket.c_str(), &st) == 0);
+  CHECK(st.st_uid == other->uid);
+
+  // Its owner's commands reach it.
+  const auto own = run_program(
+      "/usr/bin/setpriv", as_nobody({summon_bin(), "ps", "--json", "-p", "ctl"}), nobody_options);
+  INFO(describe(own));
+  REQUIRE(own.exit_code == 0);
+  CHECK(names_in(json::parse(own.out)) == std::set<std::string>{"db", "api"});
+
+  // Root is served on the socket.
+  const auto served = raw_exchange(socket, "{\"command\":\"ps\"}\n");
+  CHECK(contains(served, "\"ok\":true"));
+  CHECK(contains(served, "\"project\":\"ctl\""));
+  // root's summon, though, never takes another user's folder for its own
+  // state root, even when XDG_RUNTIME_DIR names it: it looks in its own.
+  const auto root_ps =
+      run_summon({"ps", "-p", "ctl"}, sandbox.options({{"XDG_RUNTIME_DIR", runtime}}));
+  INFO(describe(root_ps));
+  CHECK(root_ps.exit_code == 3);
+
+  // A third user, let through the folders, is refused by the supervisor.
+  std::string third;
+  {
+    OpenWay open(folders_down_to(runtime, socket), socket);
+    third = raw_exchange_as(4242, 4242, socket, "{\"command\":\"down\"}\n");
+  }
+  CHECK(contains(third, "\"ok\":false"));
+  CHECK(contains(third, "refused"));
+  const auto said = up.wait_for_line("[summon] refused a control connection from uid 4242");
+  REQUIRE(said);
+  CHECK(contains(said->text, "only uid 65534 (or root) is served"));
+  const auto still = raw_exchange(socket, "{\"command\":\"ps\"}\n");
+  CHECK(contains(still, "\"state\":\"ready\""));
+  CHECK(starts(sandbox.record(), "db").size() == 1);
+  CHECK(starts(sandbox.record(), "api").size() == 1);
+
+  up.send(SIGINT);
+  CHECK(up.finish().exit_code == 0);
+  CHECK(survivors(sandbox.record()) == std::vector<std::string>{});
+  CHECK(std::filesystem::is_empty(runtime + "/summon"));
+}
+
+TEST_CASE("a /tmp/summon-UID another user made first is refused, and up runs without a socket") {
+  const auto other = nobody();
+  if (!other) {
+    MESSAGE("not root, or no nobody/nogroup: no other user to be here; case not covered");
+    return;
+  }
+  // The fallback is /tmp itself, not $TMPDIR (every terminal of a user must
+  // find the same folder): in a mount namespace of summon's own, a folder
+  // of nobody's stands at /tmp/summon-0, as if nobody had made it first.
+  Sandbox sandbox;
+  const std::string theirs = sandbox.path("theirs");
+  REQUIRE(::mkdir(theirs.c_str(), 0700) == 0);
+  REQUIRE(::chown(theirs.c_str(), other->uid, other->gid) == 0);
+  const std::string fallback = "/tmp/summon-" + std::to_string(::geteuid());
+  Background up("/usr/bin/unshare",
+                {"--mount", "/bin/sh", "-c",
+                 "mkdir -p -m 0700 \"$1\" && mount --bind \"$2\" \"$1\" && exec \"$3\" up \"$4\"",
+                 "sh", fallback, theirs, summon_bin(), fixture()},
+                sandbox.options({{"XDG_RUNTIME_DIR", "/nonexistent/runtime"}}));
+  const auto said = up.wait_for_line("[summon] no control socket: ");
+  REQUIRE(said);
+  CHECK(contains(said->text, "summon's state folder " + fallback +
+                                 " is owned by nobody (uid 65534), not by root (uid 0); it is "
+                                 "not used"));
+  REQUIRE(up.wait_for_line("[summon] ready: 2 services"));
+  CHECK(std::filesystem::is_empty(theirs));  // refused, never used
+  up.send(SIGINT);
+  CHECK(up.finish().exit_code == 0);
+  CHECK(std::filesystem::is_empty(theirs));
+  CHECK(survivors(sandbox.record()) == std::vector<std::string>{});
+}
+
+// Task: stale state (SPEC 2.2: state left by a supervisor that died is
+// cleaned up by the next command that finds it).
+TEST_CASE("after summon's SIGKILL its project is gone: ls, ps and its folder, and up works again") {
+  Sandbox sandbox;
+  std::string folder;
+  {
+    auto up = sandbox.up("control.yaml");
+    REQUIRE(up.wait_for_line("[summon] ready: 2 services"));
+    folder = std::filesystem::path(socket_of(sandbox)).parent_path().string();
+    REQUIRE(!folder.empty());
+    up.send(SIGKILL);
+    CHECK(up.finish().signal == SIGKILL);
+  }
+  REQUIRE(all_gone(sandbox));
+
+  const auto ls = ask(sandbox, {"ls", "--json"});
+  INFO(describe(ls));
+  REQUIRE(ls.exit_code == 0);
+  CHECK(json::parse(ls.out) == json::array());
+  CHECK_FALSE(std::filesystem::exists(std::filesystem::symlink_status(folder)));
+  const auto ps = ask(sandbox, {"ps", fixture()});
+  CHECK(ps.exit_code == 3);
+  CHECK(contains(ps.err, "is not up"));
+  CHECK(ask(sandbox, {"ps", "-p", "ctl"}).exit_code == 3);
+  CHECK(std::filesystem::is_empty(sandbox.dir() / "summon"));
+
+  auto again = sandbox.up("control.yaml");
+  REQUIRE(again.wait_for_line("[summon] ready: 2 services"));
+  const auto db = service_in(ps_json(sandbox), "db");
+  CHECK(db["state"] == "ready");
+  CHECK(db["pid"].get<pid_t>() == starts(sandbox.record(), "db").at(1));
+  again.send(SIGINT);
+  CHECK(again.finish().exit_code == 0);
+  CHECK(survivors(sandbox.record()) == std::vector<std::string>{});
+}
+
+TEST_CASE(
+    "two projects side by side: ls lists both, -p reaches each, down of one leaves the other") {
+  Sandbox sandbox;
+  auto first = sandbox.up("control.yaml");
+  auto second = sandbox.up("control_other.yaml");
+  REQUIRE(first.wait_for_line("[summon] ready: 2 services"));
+  REQUIRE(second.wait_for_line("[summon] ready: 2 services"));
+
+  const auto ls = ask(sandbox, {"ls", "--json"});
+  INFO(describe(ls));
+  REQUIRE(ls.exit_code == 0);
+  const auto listed = json::parse(ls.out);
+  REQUIRE(listed.size() == 2);
+  for (const auto& project : listed) {
+    if (project["name"] == "ctl") {
+      CHECK(project["pid"] == first.pid());
+    } else {
+      CHECK(project["name"] == "ctl-other");
+      CHECK(project["pid"] == second.pid());
+    }
+    CHECK(project["ready"] == 2);
+  }
+
+  const auto ps_of = [&](const std::string& name) {
+    const auto ps = ask(sandbox, {"ps", "--json", "-p", name});
+    INFO(describe(ps));
+    REQUIRE(ps.exit_code == 0);
+    return json::parse(ps.out);
+  };
+  CHECK(names_in(ps_of("ctl")) == std::set<std::string>{"db", "api"});
+  CHECK(names_in(ps_of("ctl-other")) == std::set<std::string>{"web", "worker"});
+
+  const auto down = ask(sandbox, {"down", "-p", "ctl"});
+  INFO(describe(down));
+  CHECK(down.exit_code == 0);
+  CHECK(contains(down.out, "[summon] ctl is down"));
+  CHECK(first.finish().exit_code == 0);
+  const auto record = sandbox.record();
+  for (const std::string name : {"db", "api"}) CHECK_FALSE(alive(starts(record, name).at(0)));
+  for (const std::string name : {"web", "worker"}) CHECK(alive(starts(record, name).at(0)));
+  const auto left = ps_of("ctl-other");
+  CHECK(service_in(left, "web")["state"] == "ready");
+  CHECK(service_in(left, "worker")["state"] == "ready");
+  const auto after = json::parse(ask(sandbox, {"ls", "--json"}).out);
+  REQUIRE(after.size() == 1);
+  CHECK(after[0]["name"] == "ctl-other");
+
+  second.send(SIGINT);
+  CHECK(second.finish().exit_code == 0);
+  CHECK(survivors(sandbox.record()) == std::vector<std::string>{});
+}
+
+// Task: bash completion (scripts/summon-completion.bash).
+namespace {
+
+// What `_summon` offers for `words` (the last one being completed), called
+// as bash calls it, in the sandbox with `summon` on PATH as once installed.
+std::vector<std::string> complete(const Sandbox& sandbox, const std::vector<std::string>& words) {
+  const std::string bin_dir = std::filesystem::path(summon_bin()).parent_path().string();
+  const char* path = std::getenv("PATH");
+  std::vector<std::string> args{
+      "-c",
+      "source \"$0\" && COMP_WORDS=(\"$@\") && COMP_CWORD=$(($# - 1)) && _summon && "
+      "printf '%s\\n' \"${COMPREPLY[@]}\"",
+      source_root("scripts/summon-completion.bash")};
+  args.insert(args.end(), words.begin(), words.end());
+  const auto run =
+      run_program("/bin/bash", args,
+                  sandbox.options({{"PATH", bin_dir + ":" + (path ? path : "/usr/bin:/bin")}}));
+  INFO(describe(run));
+  CHECK(run.exit_code == 0);
+  std::vector<std::string> offered;
+  std::string line;
+  for (std::istringstream lines(run.out); std::getline(lines, line);)
+    if (!line.empty()) offered.push_back(line);
+  std::sort(offered.begin(), offered.end());
+  return offered;
+}
+
+bool offers(const std::vector<std::string>& offered, const std::string& word) {
+  return std::find(offered.begin(), offered.end(), word) != offered.end();
+}
+
+}  // namespace
+
+TEST_CASE("bash completion: commands, options, a file's services, running projects' names") {
+  using Words = std::vector<std::string>;
+  Sandbox sandbox;
+  std::filesystem::copy_file(fixture(), sandbox.path("services.yaml"));
+
+  const auto commands = complete(sandbox, {"summon", ""});
+  for (const std::string command : {"check", "plan", "graph", "config", "up", "run", "ps", "logs",
+                                    "stop", "start", "restart", "down", "ls"})
+    CHECK(offers(commands, command));
+  CHECK(complete(sandbox, {"summon", "re"}) == Words{"restart"});
+
+  // The services of ./services.yaml, or of the file on the line.
+  CHECK(complete(sandbox, {"summon", "restart", "a"}) == Words{"api"});
+  const auto all = complete(sandbox, {"summon", "logs", "-n", "5", ""});
+  CHECK(offers(all, "api"));
+  CHECK(offers(all, "db"));
+  CHECK(offers(all, "services.yaml"));  // the first argument may be the file
+  const auto other = runtime_fixture("control_other.yaml");
+  CHECK(complete(sandbox, {"summon", "stop", other, "w"}) == Words{"web", "worker"});
+  CHECK(complete(sandbox, {"summon", "up", "-f", other, "--quiet", "wo"}) == Words{"worker"});
+  CHECK(complete(sandbox, {"summon", "plan", "--file", other, ""}) == Words{"web", "worker"});
+  // A file summon cannot compile as it stands is read as text.
+  std::ofstream(sandbox.path("broken.yaml"))
+      << "services:\n  alpha:\n    command: \"${MISSING:?unset}\"\n  beta:\n"
+         "    command: [true]\n    depends_on: [alpha]\n";
+  CHECK(complete(sandbox, {"summon", "start", "broken.yaml", ""}) == Words{"alpha", "beta"});
+
+  // Each command's own options.
+  const auto logs = complete(sandbox, {"summon", "logs", "-"});
+  for (const std::string option : {"-f", "--follow", "--file", "-n", "--lines", "--since", "-t",
+                                   "--timestamps", "--no-color", "-p", "--project"})
+    CHECK(offers(logs, option));
+  CHECK(complete(sandbox, {"summon", "ps", "--j"}) == Words{"--json"});
+  CHECK(complete(sandbox, {"summon", "up", "--a"}) == Words{"--abort-on-exit"});
+  CHECK(complete(sandbox, {"summon", "down", "--t"}) == Words{"--timeout"});
+  CHECK(complete(sandbox, {"summon", "graph", "--format", ""}) == Words{"dot", "mermaid"});
+  CHECK(complete(sandbox, {"summon", "config", "--s"}) == Words{"--show-secrets"});
+  CHECK(complete(sandbox, {"summon", "ls", ""}).empty());
+
+  // -p: the running projects' names; after it, that project's services.
+  auto up = sandbox.up("control_other.yaml");
+  REQUIRE(up.wait_for_line("[summon] ready: 2 services"));
+  CHECK(complete(sandbox, {"summon", "ps", "-p", ""}) == Words{"ctl-other"});
+  CHECK(complete(sandbox, {"summon", "restart", "-p", "ctl-other", ""}) == Words{"web", "worker"});
+  up.send(SIGINT);
+  CHECK(up.finish().exit_code == 0);
 }
 
 }  // namespace summon::testing
