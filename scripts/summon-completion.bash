@@ -104,7 +104,7 @@ _summon() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=
   ((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
   local summon=${COMP_WORDS[0]}
-  local commands="check plan graph config up run ps logs stop start restart down ls"
+  local commands="check plan graph config up run ps logs stop start restart down attach ls"
   COMPREPLY=()
 
   if ((COMP_CWORD == 1)); then
@@ -149,7 +149,7 @@ _summon() {
       mapfile -t COMPREPLY < <(compgen -d -- "$cur")
       return 0
       ;;
-    --timeout | --since | -n | --lines)
+    --timeout | --since | -n | --lines | --log-max-size | --log-keep)
       return 0
       ;;
   esac
@@ -160,12 +160,13 @@ _summon() {
     check | plan) options+=" -f --file" ;;
     graph) options+=" -f --file --format" ;;
     config) options+=" -f --file --show-secrets" ;;
-    up) options+=" -f --file --timeout --quiet --no-color --log-dir --abort-on-exit" ;;
-    run) options+=" -f --file --timeout --quiet --no-color --log-dir --" ;;
+    up) options+=" -f --file -d --detach --timeout --quiet --no-color --log-dir --log-max-size --log-keep --abort-on-exit" ;;
+    run) options+=" -f --file --timeout --quiet --no-color --log-dir --log-max-size --log-keep --" ;;
     ps) options+=" -f --file -p --project --json" ;;
     logs) options+=" --file -p --project -f --follow -n --lines --since -t --timestamps --no-color" ;;
     stop | start | restart) options+=" -f --file -p --project" ;;
     down) options+=" -f --file -p --project --timeout" ;;
+    attach) options+=" -f --file -p --project --no-color" ;;
     ls) options+=" --json"; takes_services=0 ;;
     *) return 0 ;;
   esac

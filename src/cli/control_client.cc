@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "control/peer.hpp"
 #include "runtime/write_all.hpp"
 
 namespace summon::cli {
@@ -37,6 +38,13 @@ std::variant<ControlClient, std::string> ControlClient::connect(const std::strin
     const int error = errno;
     ::close(fd);
     return fmt::format("{}: {}", socket_path, std::strerror(error));
+  }
+  // Only a supervisor of this user's (or root's) is believed.
+  const auto owner = control::peer_uid(fd);
+  if (!owner || !control::peer_allowed(*owner, ::geteuid())) {
+    ::close(fd);
+    return fmt::format("{}: served by uid {}, not by this user or root", socket_path,
+                       owner ? std::to_string(*owner) : std::string("unknown"));
   }
   return ControlClient(fd);
 }

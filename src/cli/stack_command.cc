@@ -189,6 +189,8 @@ int bring_up(const Target& target, const StackArgs& args, engine::Mode mode,
     runtime::Stack stack(project, *selection->compiled.graph, selection->services,
                          std::move(options), printer, printer);
     printer.attach(stack);
+    // Should summon die, its folder goes with it, not at the next command.
+    if (folder) stack.guardian().track_state_folder(folder->path());
     ReadySignal ready_signal(detacher);
     if (args.detach) stack.add_observer(ready_signal);
     std::optional<control::Server> server;
