@@ -45,7 +45,8 @@ class Stack:
 @pytest.fixture(scope="session")
 def stack():
     if shutil.which(SUMMON) is None:
-        pytest.fail(f"no summon program '{SUMMON}': put summon on PATH or set SUMMON", pytrace=False)
+        pytest.fail(f"no summon program '{SUMMON}': put summon on PATH or set SUMMON",
+                    pytrace=False)
     try:
         # Returns once every service is ready; the supervisor runs on detached.
         up = summon("up", "-d")
@@ -56,7 +57,8 @@ def stack():
         if ps.returncode != 0:
             pytest.fail(f"summon ps --json exited {ps.returncode}", pytrace=False)
         # Each service lists the picked ports its command, env or probe names.
-        ports = {service["name"]: service["ports"] for service in json.loads(ps.stdout)["services"]}
+        services = json.loads(ps.stdout)["services"]
+        ports = {service["name"]: service["ports"] for service in services}
         yield Stack(redis_port=ports["redis"]["redis"],
                     web_url=f"http://127.0.0.1:{ports['web']['web']}")
     finally:

@@ -1,4 +1,4 @@
-"""A Redis client in a dozen lines (RESP, the protocol of redis-cli), so that
+"""A Redis client in twenty lines (RESP, the protocol of redis-cli), so that
 neither the app nor the tests need more than Python's standard library."""
 import socket
 
@@ -6,7 +6,8 @@ import socket
 def command(port, *args):
     """Sends one command to the Redis on 127.0.0.1:port and returns its reply:
     an int, a str, or None for a missing value. An error reply is raised."""
-    request = f"*{len(args)}\r\n" + "".join(f"${len(a.encode())}\r\n{a}\r\n" for a in map(str, args))
+    words = [str(arg) for arg in args]
+    request = f"*{len(words)}\r\n" + "".join(f"${len(w.encode())}\r\n{w}\r\n" for w in words)
     with socket.create_connection(("127.0.0.1", port), timeout=2) as conn:
         conn.sendall(request.encode())
         reply = conn.makefile("rb")
