@@ -14,7 +14,8 @@ import summon_up
 TITLE = "`summon ps` round trip"
 GOAL = ("A detached project (`summon up -d`) of 100 ready services; `summon ps`, "
         "`summon ps --json` and `summon check` of the same file (which reaches no "
-        "supervisor), called in turn 50 times each. **Goal: `summon ps` takes under 5 ms (median).**")
+        "supervisor), called in turn 50 times each. **Goal: `summon ps` takes under 5 ms "
+        "(median).**")
 
 PS_GOAL_MS = 5.0
 BACKGROUND = re.compile(r"runs in the background \(pid (\d+)\)")
@@ -176,7 +177,8 @@ def run(ctx):
         f"from spawn to exit (output to /dev/null); the five ways take turns, {calls} "
         f"rounds, after one warm-up call of each. `summon check FILE` loads and checks "
         f"the file without reaching the supervisor: what a process start and the config "
-        f"cost; `summon --version` is the process start alone. The socket row sends `{{\"command\":\"ps\"}}` on `control.sock` and reads "
+        f"cost; `summon --version` is the process start alone. The socket row sends "
+        f"`{{\"command\":\"ps\"}}` on `control.sock` and reads "
         f"the reply: the supervisor's own share. Medians of {ctx.runs} "
         f"run{'s' if ctx.runs > 1 else ''} of each run's median (and 90th percentile).")
     return [table]
