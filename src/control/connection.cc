@@ -355,19 +355,30 @@ void Connection::write_next() {
       return;
     }
   }
+  // Many lines to one write: a follower of a flood costs a system call per
+  // batch, not per line.
+  std::vector<boost::asio::const_buffer> batch;
+  std::size_t bytes = 0;
+  for (const auto& message : queue_) {
+    if (batch.size() == max_batch || (bytes > 0 && bytes + message.size() > max_batch_bytes)) break;
+    batch.emplace_back(boost::asio::buffer(message));
+    bytes += message.size();
+  }
   writing_ = true;
-  boost::asio::async_write(
-      socket_, boost::asio::buffer(queue_.front()),
-      [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
-        self->writing_ = false;
-        if (error) {
-          self->close();
-          return;
-        }
-        self->queued_bytes_ -= self->queue_.front().size();
-        self->queue_.pop_front();
-        self->write_next();
-      });
+  boost::asio::async_write(socket_, batch,
+                           [self = shared_from_this(), count = batch.size()](
+                               const boost::system::error_code& error, std::size_t) {
+                             self->writing_ = false;
+                             if (error) {
+                               self->close();
+                               return;
+                             }
+                             for (std::size_t k = 0; k < count; ++k) {
+                               self->queued_bytes_ -= self->queue_.front().size();
+                               self->queue_.pop_front();
+                             }
+                             self->write_next();
+                           });
 }
 
 void Connection::close() {

@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -27,6 +28,8 @@ class Server;
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   static constexpr std::size_t max_queued = 4 << 20;
+  static constexpr std::size_t max_batch = 512;  // messages per write (IOV_MAX is 1024)
+  static constexpr std::size_t max_batch_bytes = 256 << 10;
 
   Connection(Server& server, boost::asio::local::stream_protocol::socket socket);
   ~Connection();
