@@ -115,17 +115,13 @@ void Connection::read_request() {
 void Connection::handle(const Request& request) {
   switch (request.command) {
     case Command::info: {
-      const auto statuses = server_.stack().board().statuses();
-      std::size_t ready = 0;
-      for (auto i : server_.selected())
-        if (statuses[i].state == State::ready || statuses[i].state == State::completed) ++ready;
       const auto& info = server_.info();
       finish(ok_reply({{"name", info.name},
                        {"file", info.file},
                        {"pid", info.pid},
                        {"run", info.run},
                        {"services", server_.selected().size()},
-                       {"ready", ready},
+                       {"ready", server_.ready_count()},
                        {"started_at", info.started_at}}));
       return;
     }
@@ -194,12 +190,9 @@ void Connection::logs(const Request& request) {
     for (const auto& line : server_.stack().board().lines(wanted, last, since)) send_line(line);
   attached_ = request.command == Command::attach;
   if (attached_) {
-    const auto statuses = server_.stack().board().statuses();
-    std::size_t ready = 0;
-    for (auto i : server_.selected())
-      if (statuses[i].state == State::ready || statuses[i].state == State::completed) ++ready;
     on_own_line(fmt::format("attached to {} ({} of {} ready): Ctrl-C detaches",
-                            server_.project().name, ready, server_.selected().size()));
+                            server_.project().name, server_.ready_count(),
+                            server_.selected().size()));
   }
   if (!request.follow && !attached_) {
     finish(ok_reply());
@@ -313,23 +306,24 @@ void Connection::on_done() {
 
 void Connection::on_own_line(const std::string& text) {
   if (!attached_ || closing_) return;
-  if (queued_bytes_ > max_queued) {
-    ++dropped_;
-    return;
-  }
+  if (lose_if_full()) return;
   send(json_line({{"event", {{"at", rfc3339(std::chrono::system_clock::now())}, {"text", text}}}}));
 }
 
 void Connection::send_line(const runtime::TimedLine& line) {
-  if (queued_bytes_ > max_queued) {
-    ++dropped_;
-    return;
-  }
+  if (lose_if_full()) return;
   send(json_line({{"line",
                    {{"service", server_.project().services[line.service].name},
                     {"stream", runtime::stream_name(line.stream)},
                     {"at", rfc3339(line.at)},
                     {"text", line.text}}}}));
+}
+
+// A follower's queue past its bound loses what comes, and counts it.
+bool Connection::lose_if_full() {
+  if (queued_bytes_ <= max_queued) return false;
+  ++dropped_;
+  return true;
 }
 
 void Connection::send(std::string message) {

@@ -57,6 +57,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void done_waiting(std::optional<std::string> error);
   void wait_for_hangup();
 
+  bool lose_if_full();
   void send(std::string message);
   void send_line(const runtime::TimedLine& line);
   void finish(std::string last);  // sends it, then closes

@@ -62,6 +62,14 @@ void Server::accept() {
   });
 }
 
+std::size_t Server::ready_count() const {
+  const auto statuses = stack_.board().statuses();
+  return static_cast<std::size_t>(std::ranges::count_if(selected_, [&](graph::ServiceIndex i) {
+    return statuses[i].state == engine::State::ready ||
+           statuses[i].state == engine::State::completed;
+  }));
+}
+
 void Server::refused(uid_t peer) {
   say_(fmt::format("refused a control connection from uid {}: only uid {} (or root) is served",
                    peer, ::geteuid()));

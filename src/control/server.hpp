@@ -46,6 +46,8 @@ class Server : private runtime::StackObserver {
   const config::ProjectSpec& project() const { return project_; }
   const std::vector<graph::ServiceIndex>& selected() const { return selected_; }
   const ProjectInfo& info() const { return info_; }
+  /// How many of the run's services are ready or completed now.
+  std::size_t ready_count() const;
   /// The index of each name, or why not ("no service 'x' in this project").
   std::variant<std::vector<graph::ServiceIndex>, std::string> services_named(
       const std::vector<std::string>& names) const;

@@ -41,14 +41,6 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-std::vector<pid_t> starts(const Record& record, const std::string& service) {
-  std::vector<pid_t> pids;
-  for (const Event& event : record.events())
-    if (event.service == service && event.what == "start" && !event.args.empty())
-      pids.push_back(std::stoi(event.args[0]));
-  return pids;
-}
-
 // `summon ARGS... FIXTURE` against the sandbox's running project.
 RunResult ask(const Sandbox& sandbox, std::vector<std::string> args) {
   return run_summon(args, sandbox.options());
@@ -198,20 +190,6 @@ std::vector<std::string> folders_down_to(const std::filesystem::path& top,
     if (folder == top || folder == folder.parent_path()) break;
   }
   return folders;
-}
-
-// Waits up to 10 s until no process the record names is alive (the
-// guardian kills them after summon's SIGKILL).
-bool all_gone(const Sandbox& sandbox) {
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  for (;;) {
-    const auto record = sandbox.record();
-    if (survivors(record).empty()) return true;
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    for (const Event& event : record.events())
-      if ((event.what == "start" || event.what == "child") && !event.args.empty())
-        wait_gone(std::stoi(event.args[0]), 50ms);
-  }
 }
 
 std::set<std::string> names_in(const json& ps) {
@@ -516,7 +494,7 @@ TEST_CASE("after summon's SIGKILL its project is gone: ls, ps and its folder, an
     up.send(SIGKILL);
     CHECK(up.finish().signal == SIGKILL);
   }
-  REQUIRE(all_gone(sandbox));
+  REQUIRE(all_gone(sandbox.record()));
 
   const auto ls = ask(sandbox, {"ls", "--json"});
   INFO(describe(ls));

@@ -25,14 +25,6 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-std::vector<pid_t> starts(const Record& record, const std::string& service) {
-  std::vector<pid_t> pids;
-  for (const Event& event : record.events())
-    if (event.service == service && event.what == "start" && !event.args.empty())
-      pids.push_back(std::stoi(event.args[0]));
-  return pids;
-}
-
 // The supervisor's pid, from "... runs in the background (pid N): ...".
 pid_t supervisor_of(const RunResult& up) {
   const auto at = up.out.find("runs in the background (pid ");
@@ -48,16 +40,6 @@ long terminal_of(pid_t pid) {
   std::string field;
   for (int k = 3; k <= 7; ++k) fields >> field;
   return std::stol(field);
-}
-
-// Waits for everything the record names to be gone, up to a deadline that
-// only keeps a failing test from hanging.
-bool all_gone(const Record& record) {
-  for (int k = 0; k < 100 && !survivors(record).empty(); ++k)
-    for (const Event& event : record.events())
-      if (event.what == "start" || event.what == "child")
-        wait_gone(std::stoi(event.args[0]), 50ms);
-  return survivors(record).empty();
 }
 
 }  // namespace

@@ -157,6 +157,23 @@ pid_t read_pidfile(const std::string& path) {
   return static_cast<pid_t>(pid);
 }
 
+std::vector<pid_t> starts(const Record& record, const std::string& service) {
+  std::vector<pid_t> pids;
+  for (const Event& event : record.events())
+    if (event.service == service && event.what == "start" && !event.args.empty())
+      pids.push_back(std::stoi(event.args[0]));
+  return pids;
+}
+
+bool all_gone(const Record& record) {
+  using namespace std::chrono_literals;
+  for (int k = 0; k < 200 && !survivors(record).empty(); ++k)
+    for (const Event& event : record.events())
+      if ((event.what == "start" || event.what == "child") && !event.args.empty())
+        wait_gone(std::stoi(event.args[0]), 50ms);
+  return survivors(record).empty();
+}
+
 std::vector<std::string> survivors(const Record& record) {
   std::vector<std::string> found;
   auto report = [&](const std::string& service, const std::string& what, pid_t pid) {

@@ -43,6 +43,13 @@ bool wait_removed(const std::string& path, std::chrono::milliseconds timeout);
 /// The test's own process group is never counted.
 std::vector<std::string> survivors(const Record& record);
 
+/// The pids of `service`'s main processes, in the order they started.
+std::vector<pid_t> starts(const Record& record, const std::string& service);
+
+/// Waits for every process the record names to be gone, up to a deadline
+/// that only keeps a failing test from hanging; true when none is left.
+bool all_gone(const Record& record);
+
 /// Sends SIGKILL to every process the record names that is still alive (and to
 /// its group), so that a failed test leaves nothing running.
 void kill_survivors(const Record& record);

@@ -24,15 +24,6 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-// The pids of `service`'s main processes, in the order they started.
-std::vector<pid_t> starts(const Record& record, const std::string& service) {
-  std::vector<pid_t> pids;
-  for (const Event& event : record.events())
-    if (event.service == service && event.what == "start" && !event.args.empty())
-      pids.push_back(std::stoi(event.args[0]));
-  return pids;
-}
-
 // The index in `up`'s lines of the first that contains `text`; -1 if none has.
 long line_index(const Background& up, const std::string& text) {
   const auto& lines = up.lines();
@@ -42,8 +33,7 @@ long line_index(const Background& up, const std::string& text) {
 }
 
 // The time of `service`'s n-th (from 0) `what` event; -1 if there is none.
-std::int64_t nth(const Record& record, const std::string& service, const std::string& what,
-                 int n) {
+std::int64_t nth(const Record& record, const std::string& service, const std::string& what, int n) {
   for (const Event& event : record.events())
     if (event.service == service && event.what == what && n-- == 0) return event.ns;
   return -1;
@@ -58,19 +48,10 @@ bool recorded_starts(const Sandbox& sandbox, const std::string& service, std::si
   return starts(sandbox.record(), service).size() >= count;
 }
 
-// Waits for every process the record names to be gone, up to a deadline
-// that only keeps a failing test from hanging.
-bool all_gone(const Record& record) {
-  for (int k = 0; k < 100 && !survivors(record).empty(); ++k)
-    for (const Event& event : record.events())
-      if (event.what == "start" || event.what == "child")
-        wait_gone(std::stoi(event.args[0]), 50ms);
-  return survivors(record).empty();
-}
-
 }  // namespace
 
-TEST_CASE("restart: always restarts a crash loop with a doubling delay, and Ctrl-C leaves nothing") {
+TEST_CASE(
+    "restart: always restarts a crash loop with a doubling delay, and Ctrl-C leaves nothing") {
   Sandbox sandbox;
   auto up = sandbox.up("supervise_crash_loop.yaml");
   REQUIRE(up.wait_for_line("[summon] crasher exited with code 1; restart 1 in 10ms"));
@@ -160,7 +141,8 @@ TEST_CASE("restart: true dependents are stopped with a crashed dependency and st
   CHECK(survivors(record) == std::vector<std::string>{});
 }
 
-TEST_CASE("an alive probe makes a service unhealthy; restarted with a policy, ready again without") {
+TEST_CASE(
+    "an alive probe makes a service unhealthy; restarted with a policy, ready again without") {
   Sandbox sandbox;
   auto up = sandbox.up("supervise_alive.yaml");
   REQUIRE(up.wait_for_line("[summon] ready: 3 services"));
