@@ -136,6 +136,9 @@ int run(int argc, char** argv) {
   up->add_flag("-d,--detach", stack_args.detach,
                "run in the background: return once everything is ready (or failed); then "
                "drive it with ps, logs, restart, down");
+  up->add_flag("--ui", stack_args.ui,
+               "bring the project up in the background and show the dashboard; quitting "
+               "tears it down, d leaves it running");
   up->add_flag("--abort-on-exit", stack_args.abort_on_exit,
                "a service that exits after it was ready tears everything down (exit 1)");
   up->callback([&] { action = [&](const Target& t) { return up_command(t, stack_args); }; });
@@ -197,6 +200,14 @@ int run(int argc, char** argv) {
   attach->add_flag("--no-color", attach_no_color, "no colours (also NO_COLOR)");
   attach->callback([&] {
     control_action = [&](const ControlTarget& t) { return attach_command(t, attach_no_color); };
+  });
+
+  bool ui_no_color = false;
+  auto* ui = app.add_subcommand("ui", "a live dashboard of a running project (? lists the keys)");
+  control.add_to(*ui, args);
+  ui->add_flag("--no-color", ui_no_color, "no colours (also NO_COLOR)");
+  ui->callback([&] {
+    control_action = [&](const ControlTarget& t) { return ui_command(t, ui_no_color); };
   });
 
   std::optional<std::string> down_timeout;

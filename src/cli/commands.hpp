@@ -30,6 +30,7 @@ struct StackArgs {
   int log_keep = 5;                         // `--log-keep N`
   bool abort_on_exit = false;               // `up` only
   bool detach = false;                      // `up -d`
+  bool ui = false;                          // `up --ui`
 };
 
 /// `summon up`: bring up, stream output, hold until Ctrl-C/SIGTERM/SIGHUP, tear down.

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 
 #include <nlohmann/json.hpp>
@@ -51,6 +52,8 @@ class ControlClient {
   bool send(const control::Request& request);
   /// The next reply, or nullopt once the project has closed the connection.
   std::optional<nlohmann::json> next();
+  /// The connected socket, now the caller's to read and close.
+  int release() { return std::exchange(fd_, -1); }
 
  private:
   explicit ControlClient(int fd) : fd_(fd) {}

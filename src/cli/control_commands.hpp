@@ -2,6 +2,8 @@
 // exit code: 3 when the project is not up (SPEC 2.1).
 #pragma once
 
+#include <sys/types.h>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,5 +41,10 @@ int service_command(const ControlTarget& target, control::Command command);
 int down_command(const ControlTarget& target, const std::optional<std::string>& timeout);
 /// `summon ls [--json]`: this user's running projects.
 int ls_command(bool as_json);
+/// `summon ui`: the dashboard (SPEC 2.3); quitting leaves the project running.
+int ui_command(const ControlTarget& target, bool no_color);
+/// `summon up --ui`, once the supervisor `supervisor` listens: the
+/// dashboard; quitting tears the project down, `d` leaves it running.
+int ui_after_up(const std::string& file, pid_t supervisor, bool no_color);
 
 }  // namespace summon::cli

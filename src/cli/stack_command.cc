@@ -160,7 +160,18 @@ int bring_up(const Target& target, const StackArgs& args, engine::Mode mode,
 
   const auto& project = *selection->compiled.project;
   Detacher detacher;
-  if (args.detach) {
+  if (args.detach && args.ui) {
+    fmt::print(stderr, "summon up: error: --ui and -d: choose one (d in the dashboard detaches)\n");
+    return exit_invalid;
+  }
+  if (args.ui) {
+    // The supervisor goes on on its own, as with -d, and the dashboard is
+    // its client from the moment it listens.
+    if (auto code = detacher.split()) {
+      if (*code != 0) return *code;
+      return ui_after_up(real_path(project.file), detacher.child(), args.no_color);
+    }
+  } else if (args.detach) {
     auto found = find_project(ProjectRef{std::nullopt, real_path(project.file)});
     if (auto* up = std::get_if<FoundProject>(&found); up && !up->info.run)
       return start_what_is_not_running(project, selection->services);
@@ -201,10 +212,16 @@ int bring_up(const Target& target, const StackArgs& args, engine::Mode mode,
         printer.note("no control socket: " + *error);
         server.reset();
       } else {
+        if (args.ui) detacher.ready();  // the dashboard takes over from here
         printer.tap([&server](const std::string& text) { server->own_line(text); });
       }
     }
-    code = mode == engine::Mode::run ? stack.run(command) : stack.up();
+    if (args.ui && !server) {
+      printer.note("the dashboard needs the control socket");  // nothing to show it on
+      code = exit_failed;
+    } else {
+      code = mode == engine::Mode::run ? stack.run(command) : stack.up();
+    }
     printer.tap(nullptr);  // before the server goes
   }
   if (folder) folder->remove();

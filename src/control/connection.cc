@@ -198,11 +198,45 @@ void Connection::logs(const Request& request) {
     finish(ok_reply());
     return;
   }
-  following_ = server_.stack().board().follow(
-      [this, wanted = std::move(wanted)](const runtime::TimedLine& line) {
-        if (wanted[line.service]) send_line(line);
-      });
+  if (request.every_seconds) {
+    batching_.emplace(Batching{
+        wanted, std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                    std::chrono::duration<double>(*request.every_seconds)),
+        last.value_or(default_batch), server_.stack().board().last_number(), 0, false,
+        boost::asio::steady_timer(socket_.get_executor())});
+    following_ = server_.stack().board().follow([this](const runtime::TimedLine& line) {
+      if (!batching_->wanted[line.service]) return;
+      ++batching_->unsent;
+      batch_soon();
+    });
+  } else {
+    following_ = server_.stack().board().follow(
+        [this, wanted = std::move(wanted)](const runtime::TimedLine& line) {
+          if (wanted[line.service]) send_line(line);
+        });
+  }
   wait_for_hangup();
+}
+
+void Connection::batch_soon() {
+  if (batching_->due) return;
+  batching_->due = true;
+  batching_->timer.expires_after(batching_->every);
+  batching_->timer.async_wait([self = shared_from_this()](boost::system::error_code error) {
+    if (!error && self->batching_ && !self->closing_) self->send_batch();
+  });
+}
+
+// What came since the last batch: its newest lines, after the count of the
+// older ones passed over.
+void Connection::send_batch() {
+  auto& batch = *batching_;
+  batch.due = false;
+  auto lines = server_.stack().board().newest(batch.wanted, batch.sent_through, batch.most);
+  if (batch.unsent > lines.size()) send(json_line({{"dropped", batch.unsent - lines.size()}}));
+  for (const auto& line : lines) send_line(line);
+  batch.sent_through = server_.stack().board().last_number();
+  batch.unsent = 0;
 }
 
 void Connection::command(const Request& request) {
@@ -300,6 +334,10 @@ void Connection::on_done() {
     server_.stack().board().unfollow(*following_);
     following_.reset();
   }
+  if (batching_ && batching_->due) {
+    batching_->timer.cancel();
+    send_batch();
+  }
   closing_ = true;
   if (!writing_) close();
 }
@@ -316,6 +354,7 @@ void Connection::send_line(const runtime::TimedLine& line) {
                    {{"service", server_.project().services[line.service].name},
                     {"stream", runtime::stream_name(line.stream)},
                     {"at", rfc3339(line.at)},
+                    {"n", line.number},
                     {"text", line.text}}}}));
 }
 
@@ -380,6 +419,7 @@ void Connection::close() {
     server_.stack().board().unfollow(*following_);
     following_.reset();
   }
+  if (batching_) batching_->timer.cancel();
   boost::system::error_code ignored;
   socket_.close(ignored);
   awaiting_ = Awaiting::nothing;

@@ -1,10 +1,13 @@
 // One client of the control socket: its peer checked, its one request read
 // and carried out, its replies queued and written in order. A follower of
 // the output (`logs -f`) holds at most max_queued bytes; past that, lines
-// are dropped and counted, and the count is sent once the queue drains.
+// are dropped and counted, and the count is sent once the queue drains. One
+// that asked for batches (`"every"`, the dashboard) gets at most one batch
+// per period, of the newest lines, and a count of those it skipped.
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -30,6 +33,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static constexpr std::size_t max_queued = 4 << 20;
   static constexpr std::size_t max_batch = 512;  // messages per write (IOV_MAX is 1024)
   static constexpr std::size_t max_batch_bytes = 256 << 10;
+  static constexpr std::size_t default_batch = 1000;  // lines, for "every" without "lines"
 
   Connection(Server& server, boost::asio::local::stream_protocol::socket socket);
   ~Connection();
@@ -56,6 +60,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void down(const Request& request);
   void done_waiting(std::optional<std::string> error);
   void wait_for_hangup();
+  void batch_soon();
+  void send_batch();
 
   bool lose_if_full();
   void send(std::string message);
@@ -78,6 +84,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Awaiting awaiting_ = Awaiting::nothing;
   std::set<graph::ServiceIndex> awaited_;
   std::optional<boost::asio::steady_timer> down_timer_;
+  struct Batching {
+    std::vector<bool> wanted;
+    std::chrono::steady_clock::duration every{};
+    std::size_t most = 0;           // lines per batch
+    std::uint64_t sent_through = 0;  // the number of the last line sent or passed over
+    std::uint64_t unsent = 0;       // wanted lines since
+    bool due = false;               // the timer runs
+    boost::asio::steady_timer timer;
+  };
+  std::optional<Batching> batching_;
 };
 
 }  // namespace summon::control

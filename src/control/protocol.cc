@@ -23,6 +23,7 @@ enum Field : unsigned {
   since_field = 4,
   follow_field = 8,
   timeout_field = 16,
+  every_field = 32,
 };
 
 struct FieldName {
@@ -31,7 +32,7 @@ struct FieldName {
 };
 constexpr FieldName field_names[] = {
     {services_field, "services"}, {lines_field, "lines"},     {since_field, "since"},
-    {follow_field, "follow"},     {timeout_field, "timeout"},
+    {follow_field, "follow"},     {timeout_field, "timeout"},   {every_field, "every"},
 };
 
 struct CommandEntry {
@@ -42,7 +43,7 @@ struct CommandEntry {
 constexpr CommandEntry command_table[] = {
     {Command::info, "info", 0},
     {Command::ps, "ps", services_field},
-    {Command::logs, "logs", services_field | lines_field | since_field | follow_field},
+    {Command::logs, "logs", services_field | lines_field | since_field | follow_field | every_field},
     {Command::attach, "attach", services_field},
     {Command::stop, "stop", services_field},
     {Command::start, "start", services_field},
@@ -127,6 +128,12 @@ std::optional<std::string> read_field(Field field, const json& value, Request& r
     case timeout_field:
       if (auto problem = seconds_problem("timeout", value, false)) return problem;
       request.timeout_seconds = value.get<double>();
+      return std::nullopt;
+    case every_field:
+      if (auto problem = seconds_problem("every", value, false)) return problem;
+      if (value.get<double>() < min_every_seconds)
+        return fmt::format("\"every\" must be at least {} seconds", min_every_seconds);
+      request.every_seconds = value.get<double>();
       return std::nullopt;
   }
   return std::nullopt;
@@ -224,6 +231,8 @@ std::variant<Request, std::string> parse_request(std::string_view line) {
                          takes_text(*found));
     if (auto problem = read_field(field->field, value, request)) return std::move(*problem);
   }
+  if (request.every_seconds && !request.follow)
+    return std::string("\"every\" needs \"follow\": true");
   if (needs_services(request.command) && request.services.empty())
     return fmt::format("\"{}\" needs \"services\": the names of the services to {}", found->name,
                        found->name);
@@ -242,6 +251,7 @@ std::string request_line(const Request& request) {
   if (request.since_seconds) document["since"] = *request.since_seconds;
   if (request.follow) document["follow"] = true;
   if (request.timeout_seconds) document["timeout"] = *request.timeout_seconds;
+  if (request.every_seconds) document["every"] = *request.every_seconds;
   return document.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 

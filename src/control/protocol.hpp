@@ -24,6 +24,9 @@ inline constexpr std::size_t max_message = 64 * 1024;
 /// value allowed fits a std::chrono::nanoseconds.
 inline constexpr double max_seconds = 1e9;
 
+/// The shortest "every": a thousand batches a second.
+inline constexpr double min_every_seconds = 0.001;
+
 enum class Command { info, ps, logs, attach, stop, start, restart, down };
 
 struct Request {
@@ -33,6 +36,7 @@ struct Request {
   std::optional<double> since_seconds;    // logs: "since": seconds >= 0
   bool follow = false;                    // logs: "follow": true
   std::optional<double> timeout_seconds;  // down: "timeout": seconds > 0
+  std::optional<double> every_seconds;    // logs -f: "every": at most one batch per this
 
   bool operator==(const Request&) const = default;
 };

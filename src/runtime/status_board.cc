@@ -108,6 +108,31 @@ std::vector<TimedLine> StatusBoard::lines(const std::vector<bool>& wanted,
   return out;
 }
 
+std::vector<TimedLine> StatusBoard::newest(const std::vector<bool>& wanted, std::uint64_t after,
+                                           std::size_t count) const {
+  std::lock_guard lock(mutex_);
+  std::vector<TimedLine> out;
+  for (std::size_t i = 0; i < services_.size(); ++i) {
+    if (!wanted.empty() && (i >= wanted.size() || !wanted[i])) continue;
+    const auto& kept = services_[i].lines;
+    auto from = kept.end();
+    for (std::size_t taken = 0; from != kept.begin() && taken < count; ++taken) {
+      if (std::prev(from)->number <= after) break;
+      --from;
+    }
+    out.insert(out.end(), from, kept.end());
+  }
+  std::sort(out.begin(), out.end(),
+            [](const TimedLine& a, const TimedLine& b) { return a.number < b.number; });
+  if (out.size() > count) out.erase(out.begin(), out.end() - static_cast<std::ptrdiff_t>(count));
+  return out;
+}
+
+std::uint64_t StatusBoard::last_number() const {
+  std::lock_guard lock(mutex_);
+  return numbered_;
+}
+
 std::deque<OutputLine> StatusBoard::tail(graph::ServiceIndex i, std::size_t count) const {
   std::lock_guard lock(mutex_);
   const auto& kept = services_[i].lines;

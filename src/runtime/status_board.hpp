@@ -82,6 +82,13 @@ class StatusBoard {
   /// in the order they came: at most `last` per service, none before `since`.
   std::vector<TimedLine> lines(const std::vector<bool>& wanted, std::optional<std::size_t> last,
                                std::optional<WallTime> since) const;
+  /// The newest `count` lines (at most) of the services `wanted` says that
+  /// came after line number `after`, in the order they came: a reader that
+  /// takes the output in batches, newest first when it cannot keep up.
+  std::vector<TimedLine> newest(const std::vector<bool>& wanted, std::uint64_t after,
+                                std::size_t count) const;
+  /// The number of the last line kept so far (0: none yet).
+  std::uint64_t last_number() const;
   /// Service i's last `count` lines, oldest first, as a failure summary
   /// shows them.
   std::deque<OutputLine> tail(graph::ServiceIndex i, std::size_t count) const;

@@ -135,6 +135,18 @@ TEST_CASE("every command parses, with the fields it takes") {
   CHECK(parsed(R"({"command":"start","services":["db"]})").command == Command::start);
   CHECK(parsed(R"({"command":"restart","services":["db","api"]})").command == Command::restart);
 
+  // The dashboard's live output: batches, at most one per "every" seconds.
+  const Request batched = parsed(R"({"command":"logs","lines":200,"follow":true,"every":0.033})");
+  CHECK(batched.every_seconds == 0.033);
+  CHECK(batched.lines == 200);
+  CHECK(refused(R"({"command":"logs","every":0.5})") == R"("every" needs "follow": true)");
+  CHECK(refused(R"({"command":"logs","follow":true,"every":0})") ==
+        R"("every" must be more than 0 seconds)");
+  CHECK(refused(R"({"command":"logs","follow":true,"every":0.0001})") ==
+        R"("every" must be at least 0.001 seconds)");
+  CHECK(refused(R"({"command":"logs","follow":true,"every":"fast"})") ==
+        R"("every" must be a number of seconds)");
+
   const Request down = parsed(R"({"command":"down","timeout":20})");
   CHECK(down.command == Command::down);
   CHECK(down.timeout_seconds == 20.0);
@@ -181,7 +193,9 @@ TEST_CASE("a field of another command is refused") {
   CHECK(refused(R"({"command":"info","services":["db"]})") ==
         R"("info" takes no "services"; it takes none)");
   CHECK(refused(R"({"command":"logs","timeout":5})") ==
-        R"("logs" takes no "timeout"; it takes "services", "lines", "since", "follow")");
+        R"("logs" takes no "timeout"; it takes "services", "lines", "since", "follow", "every")");
+  CHECK(refused(R"({"command":"ps","every":1})") ==
+        R"("ps" takes no "every"; it takes "services")");
   CHECK(refused(R"({"command":"down","follow":true})") ==
         R"("down" takes no "follow"; it takes "timeout")");
 }
@@ -271,17 +285,18 @@ TEST_CASE("what is quoted from a request in a message is cut short") {
 TEST_CASE("request_line writes what parse_request reads back") {
   const std::vector<Request> requests = {
       Request{},
-      Request{Command::ps, {}, {}, {}, false, {}},
-      Request{Command::ps, {"db", "api"}, {}, {}, false, {}},
-      Request{Command::logs, {"db"}, 100, 2.5, true, {}},
-      Request{Command::logs, {}, 0, 0.0, false, {}},
-      Request{Command::logs, {}, {}, 0.1, false, {}},
-      Request{Command::attach, {"a \"quoted\" ü"}, {}, {}, false, {}},
-      Request{Command::stop, {"db"}, {}, {}, false, {}},
-      Request{Command::start, {"db"}, {}, {}, false, {}},
-      Request{Command::restart, {"db", "api"}, {}, {}, false, {}},
-      Request{Command::down, {}, {}, {}, false, 20.0},
-      Request{Command::down, {}, {}, {}, false, 1.0 / 3},
+      Request{Command::ps, {}, {}, {}, false, {}, {}},
+      Request{Command::ps, {"db", "api"}, {}, {}, false, {}, {}},
+      Request{Command::logs, {"db"}, 100, 2.5, true, {}, {}},
+      Request{Command::logs, {}, 0, 0.0, false, {}, {}},
+      Request{Command::logs, {}, {}, 0.1, false, {}, {}},
+      Request{Command::attach, {"a \"quoted\" ü"}, {}, {}, false, {}, {}},
+      Request{Command::stop, {"db"}, {}, {}, false, {}, {}},
+      Request{Command::start, {"db"}, {}, {}, false, {}, {}},
+      Request{Command::restart, {"db", "api"}, {}, {}, false, {}, {}},
+      Request{Command::down, {}, {}, {}, false, 20.0, {}},
+      Request{Command::down, {}, {}, {}, false, 1.0 / 3, {}},
+      Request{Command::logs, {}, 200, {}, true, {}, 1.0 / 30},
   };
   for (const Request& request : requests) {
     const std::string line = request_line(request);
@@ -291,7 +306,7 @@ TEST_CASE("request_line writes what parse_request reads back") {
     CHECK(parsed(line) == request);
     CHECK(request_schema().problems(json::parse(line)) == "");
   }
-  CHECK(request_line(Request{Command::logs, {"db"}, 5, {}, true, {}}) ==
+  CHECK(request_line(Request{Command::logs, {"db"}, 5, {}, true, {}, {}}) ==
         "{\"command\":\"logs\",\"services\":[\"db\"],\"lines\":5,\"follow\":true}\n");
   CHECK(request_line(Request{}) == "{\"command\":\"info\"}\n");
 }
@@ -384,7 +399,8 @@ TEST_CASE("what parse_request refuses, the request schema refuses too") {
         R"({"command":"logs","lines":"5"})", R"({"command":"logs","since":-1})",
         R"({"command":"down","timeout":0})", R"({"command":"stop"})",
         R"({"command":"start","services":[]})", R"({"command":"ps","services":[""]})",
-        R"({"services":["db"]})", R"(["ps"])"}) {
+        R"({"services":["db"]})", R"(["ps"])", R"({"command":"logs","every":1})",
+        R"({"command":"logs","follow":true,"every":0.0001})"}) {
     CAPTURE(line);
     refused(line);
     CHECK_FALSE(request_schema().holds(json::parse(line)));
@@ -425,10 +441,11 @@ TEST_CASE("the replies the server sends hold to the reply schema") {
                     {{"service", "db"},
                      {"stream", "stdout"},
                      {"at", "2026-12-02T02:30:00.123Z"},
+                     {"n", 41},
                      {"text", "listening"}}}}));
   holds(json_line(
       {{"line",
-        {{"service", "db"}, {"stream", "stderr"}, {"at", "2026-12-02T02:30:00Z"}, {"text", ""}}}}));
+        {{"service", "db"}, {"stream", "stderr"}, {"at", "2026-12-02T02:30:00Z"}, {"n", 1}, {"text", ""}}}}));
   holds(json_line(
       {{"event", {{"at", "2026-12-02T02:30:00.123Z"}, {"text", "db ready in 1.21s (notify)"}}}}));
   holds(json_line({{"dropped", 12}}));
