@@ -81,6 +81,21 @@ std::string format_uptime(long long ms) {
   return fmt::format("{}d{:02}h", s / 86400, s % 86400 / 3600);
 }
 
+// CPU time as a total: "0.0s", "1.2s", "59.9s", then as uptimes are, "12m03s".
+std::string format_cpu(double ms) {
+  if (ms < 59'950) return fmt::format("{:.1f}s", ms / 1000);
+  return format_uptime(static_cast<long long>(ms));
+}
+
+// Bytes in powers of 1024, as top shows them: "512B", "4.0K", "12.3M", "1.5G".
+std::string format_bytes(double bytes) {
+  constexpr const char* units[] = {"K", "M", "G", "T"};
+  if (bytes < 1024) return fmt::format("{:.0f}B", bytes);
+  std::size_t unit = 0;
+  for (bytes /= 1024; bytes >= 1024 && unit + 1 < std::size(units); ++unit) bytes /= 1024;
+  return fmt::format("{:.1f}{}", bytes, units[unit]);
+}
+
 std::string cell(const json& value, const std::function<std::string(const json&)>& show) {
   return value.is_null() ? "-" : show(value);
 }
@@ -127,7 +142,7 @@ int ps_command(const ControlTarget& target, bool as_json) {
     return 0;
   }
   std::vector<std::vector<std::string>> rows = {
-      {"NAME", "STATE", "PID", "UPTIME", "RESTARTS", "READY IN", "PORTS", "WHY"}};
+      {"NAME", "STATE", "PID", "UPTIME", "CPU", "MEM", "RESTARTS", "READY IN", "PORTS", "WHY"}};
   for (const auto& service : services) {
     std::string ports;
     for (const auto& [name, number] : service["ports"].items())
@@ -137,6 +152,10 @@ int ps_command(const ControlTarget& target, bool as_json) {
          cell(service["pid"], [](const json& v) { return std::to_string(v.get<long long>()); }),
          cell(service["uptime_ms"],
               [](const json& v) { return format_uptime(v.get<long long>()); }),
+         cell(service.value("cpu_ms", json()),
+              [](const json& v) { return format_cpu(v.get<double>()); }),
+         cell(service.value("memory_bytes", json()),
+              [](const json& v) { return format_bytes(v.get<double>()); }),
          std::to_string(service.value("restarts", 0)),
          cell(service["ready_ms"],
               [](const json& v) {

@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include <fmt/format.h>
+#include <boost/asio/post.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
 #include <nlohmann/json.hpp>
@@ -15,6 +16,7 @@
 #include "control/server.hpp"
 #include "engine/failure.hpp"
 #include "engine/state.hpp"
+#include "runtime/resource_usage.hpp"
 
 namespace summon::control {
 
@@ -22,6 +24,9 @@ namespace {
 
 using engine::State;
 using nlohmann::json;
+
+// A `ps` follower hears at least this often, so that uptimes move.
+constexpr auto snapshot_interval = std::chrono::seconds(1);
 
 json nullable(const std::optional<long long>& value) {
   return value ? json(*value) : json(nullptr);
@@ -126,7 +131,7 @@ void Connection::handle(const Request& request) {
       return;
     }
     case Command::ps:
-      ps();
+      ps(request);
       return;
     case Command::logs:
     case Command::attach:
@@ -143,12 +148,18 @@ void Connection::handle(const Request& request) {
   }
 }
 
-void Connection::ps() {
+std::string Connection::ps_reply() const {
   const auto& project = server_.project();
   const auto statuses = server_.stack().board().statuses();
   const auto now = std::chrono::system_clock::now();
+  // Read now, for all at once: one pass over /proc serves every service
+  // without a cgroup.
+  std::vector<runtime::UsageQuery> queries;
+  for (auto i : server_.selected()) queries.push_back({project.services[i].name, statuses[i].pid});
+  const auto usage = runtime::usage_of(server_.stack().cgroups(), queries);
   json services = json::array();
-  for (auto i : server_.selected()) {
+  for (std::size_t k = 0; k < server_.selected().size(); ++k) {
+    const auto i = server_.selected()[k];
     const auto& status = statuses[i];
     std::optional<long long> uptime, ready_ms;
     if (status.running_since)
@@ -156,17 +167,60 @@ void Connection::ps() {
                    .count();
     if (status.ready_in)
       ready_ms = std::chrono::duration_cast<std::chrono::milliseconds>(*status.ready_in).count();
-    services.push_back({{"name", project.services[i].name},
-                        {"state", engine::state_name(status.state)},
-                        {"pid", status.pid ? json(*status.pid) : json(nullptr)},
-                        {"since", rfc3339(status.since)},
-                        {"uptime_ms", nullable(uptime)},
-                        {"restarts", status.restarts},
-                        {"ready_ms", nullable(ready_ms)},
-                        {"ports", service_ports(server_.stack().ports(), project.services[i])},
-                        {"reason", status.reason.empty() ? json(nullptr) : json(status.reason)}});
+    services.push_back(
+        {{"name", project.services[i].name},
+         {"state", engine::state_name(status.state)},
+         {"pid", status.pid ? json(*status.pid) : json(nullptr)},
+         {"since", rfc3339(status.since)},
+         {"uptime_ms", nullable(uptime)},
+         {"restarts", status.restarts},
+         {"ready_ms", nullable(ready_ms)},
+         {"cpu_ms", usage[k]
+                        ? json(std::chrono::duration<double, std::milli>(usage[k]->cpu).count())
+                        : json(nullptr)},
+         {"memory_bytes", usage[k] ? json(usage[k]->memory_bytes) : json(nullptr)},
+         {"ports", service_ports(server_.stack().ports(), project.services[i])},
+         {"reason", status.reason.empty() ? json(nullptr) : json(status.reason)}});
   }
-  finish(ok_reply({{"project", project.name}, {"services", services}}));
+  return ok_reply({{"project", project.name}, {"services", services}});
+}
+
+void Connection::ps(const Request& request) {
+  if (!request.follow) {
+    finish(ps_reply());
+    return;
+  }
+  ps_following_ = true;
+  snapshot_timer_.emplace(server_.stack().io());
+  send_snapshot();
+  wait_for_hangup();
+}
+
+// Whatever else this turn of the loop reports (a teardown, a restart's
+// stop and start) goes into the same snapshot.
+void Connection::snapshot_soon() {
+  if (snapshot_posted_ || closing_) return;
+  snapshot_posted_ = true;
+  boost::asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->snapshot_posted_ = false;
+    if (self->socket_.is_open() && !self->closing_) self->send_snapshot();
+  });
+}
+
+void Connection::send_snapshot() {
+  std::string reply = ps_reply();
+  // One still waiting to be written is out of date: the new one takes its
+  // place, so a reader that does not keep up costs one snapshot, not a backlog.
+  if (queue_.size() > in_flight_) {
+    queued_bytes_ = queued_bytes_ - queue_.back().size() + reply.size();
+    queue_.back() = std::move(reply);
+  } else {
+    send(std::move(reply));
+  }
+  snapshot_timer_->expires_after(snapshot_interval);
+  snapshot_timer_->async_wait([self = shared_from_this()](const boost::system::error_code& error) {
+    if (!error && self->socket_.is_open() && !self->closing_) self->send_snapshot();
+  });
 }
 
 void Connection::logs(const Request& request) {
@@ -277,6 +331,7 @@ void Connection::command(const Request& request) {
 }
 
 void Connection::on_change(const engine::StateChange& change) {
+  if (ps_following_) snapshot_soon();
   if (awaiting_ == Awaiting::nothing || !awaited_.contains(change.service)) return;
   if (awaiting_ == Awaiting::back && change.to == State::failed) {
     done_waiting(
@@ -326,6 +381,7 @@ void Connection::wait_for_hangup() {
 
 void Connection::on_done() {
   if (down_timer_) down_timer_->cancel();
+  if (snapshot_timer_) snapshot_timer_->cancel();
   if (awaiting_ != Awaiting::nothing) {
     done_waiting("the project was torn down before it was done");
     return;
@@ -398,10 +454,12 @@ void Connection::write_next() {
     bytes += message.size();
   }
   writing_ = true;
+  in_flight_ = batch.size();
   boost::asio::async_write(socket_, batch,
                            [self = shared_from_this(), count = batch.size()](
                                const boost::system::error_code& error, std::size_t) {
                              self->writing_ = false;
+                             self->in_flight_ = 0;
                              if (error) {
                                self->close();
                                return;
@@ -420,6 +478,7 @@ void Connection::close() {
     following_.reset();
   }
   if (batching_) batching_->timer.cancel();
+  if (snapshot_timer_) snapshot_timer_->cancel();
   boost::system::error_code ignored;
   socket_.close(ignored);
   awaiting_ = Awaiting::nothing;

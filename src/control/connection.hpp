@@ -3,7 +3,9 @@
 // the output (`logs -f`) holds at most max_queued bytes; past that, lines
 // are dropped and counted, and the count is sent once the queue drains. One
 // that asked for batches (`"every"`, the dashboard) gets at most one batch
-// per period, of the newest lines, and a count of those it skipped.
+// per period, of the newest lines, and a count of those it skipped. A
+// follower of `ps` holds at most one snapshot besides the one being written:
+// a newer one replaces it.
 #pragma once
 
 #include <array>
@@ -40,7 +42,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   /// Checks the peer and reads its request.
   void begin();
-  /// What the engine reported; the connection may be waiting for it.
+  /// What the engine reported; the connection may be waiting for it, or
+  /// following `ps`.
   void on_change(const engine::StateChange& change);
   /// One of summon's own lines, as the terminal of `up` shows it.
   void on_own_line(const std::string& text);
@@ -54,7 +57,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void read_request();
   void handle(const Request& request);
-  void ps();
+  void ps(const Request& request);
+  std::string ps_reply() const;
+  void snapshot_soon();
+  void send_snapshot();
   void logs(const Request& request);
   void command(const Request& request);
   void down(const Request& request);
@@ -75,6 +81,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::streambuf request_;
   std::array<char, 256> ignored_{};
   std::deque<std::string> queue_;
+  std::size_t in_flight_ = 0;  // how many of queue_'s first messages are being written
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
   bool closing_ = false;  // close once the queue is written
@@ -94,6 +101,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     boost::asio::steady_timer timer;
   };
   std::optional<Batching> batching_;
+  // `ps` with "follow": a snapshot is posted (one per turn of the loop), and
+  // the timer sends one when a second has gone by without any.
+  bool ps_following_ = false;
+  bool snapshot_posted_ = false;
+  std::optional<boost::asio::steady_timer> snapshot_timer_;
 };
 
 }  // namespace summon::control

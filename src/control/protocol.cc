@@ -42,7 +42,7 @@ struct CommandEntry {
 };
 constexpr CommandEntry command_table[] = {
     {Command::info, "info", 0},
-    {Command::ps, "ps", services_field},
+    {Command::ps, "ps", services_field | follow_field},
     {Command::logs, "logs", services_field | lines_field | since_field | follow_field | every_field},
     {Command::attach, "attach", services_field},
     {Command::stop, "stop", services_field},

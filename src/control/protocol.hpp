@@ -34,7 +34,7 @@ struct Request {
   std::vector<std::string> services;      // "services": ["db","api"] (stop, start, restart: 1+)
   std::optional<long> lines;              // logs: "lines": N >= 0 (last N per service)
   std::optional<double> since_seconds;    // logs: "since": seconds >= 0
-  bool follow = false;                    // logs: "follow": true
+  bool follow = false;                    // logs, ps: "follow": true
   std::optional<double> timeout_seconds;  // down: "timeout": seconds > 0
   std::optional<double> every_seconds;    // logs -f: "every": at most one batch per this
 

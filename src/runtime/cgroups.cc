@@ -152,6 +152,18 @@ std::optional<Cgroup> CgroupTree::leaf(const std::string& name) const {
   return Cgroup(path);
 }
 
+std::optional<Cgroup> CgroupTree::existing_leaf(const std::string& name) const {
+  if (!enabled()) return std::nullopt;
+  const std::string path = path_ + "/" + name;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return std::nullopt;
+  return Cgroup(path);
+}
+
+std::string service_leaf_name(const std::string& service) {
+  return "svc-" + service;
+}
+
 void kill_and_remove(const std::string& path) {
   Cgroup(path).kill();
   wait_until_empty(path, 1000);

@@ -51,10 +51,15 @@ class CgroupTree {
   /// The leaf called `name` ("svc-web", "probes", "run"), made on first use;
   /// nothing if there is no tree or the leaf cannot be made.
   std::optional<Cgroup> leaf(const std::string& name) const;
+  /// The leaf called `name` if it is there now; never makes one.
+  std::optional<Cgroup> existing_leaf(const std::string& name) const;
 
  private:
   std::string path_;
 };
+
+/// The name of service `service`'s leaf: "svc-web".
+std::string service_leaf_name(const std::string& service);
 
 /// Kills every process under cgroup folder `path`, waits (up to a second)
 /// for them to leave, and removes the folder and its leaves. Plain calls

@@ -173,7 +173,8 @@ std::variant<std::unique_ptr<ProcessGroup>, std::string> OsSpawner::spawn(
     const std::string& service, SpawnRequest request, SpawnEvents events) {
   std::optional<Cgroup> cgroup;
   if (context_.cgroups)
-    cgroup = context_.cgroups->leaf(service == run_command_name ? "run" : "svc-" + service);
+    cgroup =
+        context_.cgroups->leaf(service == run_command_name ? "run" : service_leaf_name(service));
   if (cgroup) request.cgroup = cgroup->path();
   auto started = start_process(request);
   if (auto* error = std::get_if<std::string>(&started)) return std::move(*error);

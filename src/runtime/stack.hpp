@@ -107,6 +107,8 @@ class Stack : private engine::Observer, private OutputListener {
   // From the loop's thread, or before up() or run().
   /// The ports picked for this run, by name.
   const config::PortMap& ports() const { return options_.ports; }
+  /// The run's cgroup tree (not enabled where the machine has none).
+  const CgroupTree& cgroups() const { return cgroups_; }
   /// What cleans up after summon's death; it may be given more to clean.
   Guardian& guardian() { return guardian_; }
   /// The loop everything of this run happens on.

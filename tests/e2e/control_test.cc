@@ -198,6 +198,61 @@ std::set<std::string> names_in(const json& ps) {
   return names;
 }
 
+// A connection that has sent one request, read a line at a time. Each read
+// waits up to a deadline that only keeps a failing test from hanging.
+class ReplyStream {
+ public:
+  ReplyStream(const std::string& socket_path, const std::string& request)
+      : fd_(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strncpy(address.sun_path, socket_path.c_str(), sizeof address.sun_path - 1);
+    REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    const timeval deadline{30, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &deadline, sizeof deadline);
+    REQUIRE(::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(request.size()));
+  }
+  ~ReplyStream() { ::close(fd_); }
+  ReplyStream(const ReplyStream&) = delete;
+  ReplyStream& operator=(const ReplyStream&) = delete;
+
+  /// The next line, parsed; nothing once the supervisor has closed the
+  /// connection (closed()) or the deadline has passed.
+  std::optional<json> next() {
+    for (;;) {
+      if (const auto end = buffer_.find('\n'); end != std::string::npos) {
+        auto line = json::parse(buffer_.substr(0, end));
+        buffer_.erase(0, end + 1);
+        return line;
+      }
+      char chunk[4096];
+      const ssize_t n = ::read(fd_, chunk, sizeof chunk);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        closed_ = n == 0;
+        return std::nullopt;
+      }
+      buffer_.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+  bool closed() const { return closed_; }
+
+ private:
+  int fd_;
+  std::string buffer_;
+  bool closed_ = false;
+};
+
+// What a running service's entry says of what its processes use.
+void check_usage_known(const json& service) {
+  INFO(service.dump());
+  REQUIRE(service["cpu_ms"].is_number());
+  CHECK(service["cpu_ms"].get<double>() >= 0);
+  REQUIRE(service["memory_bytes"].is_number_integer());
+  CHECK(service["memory_bytes"].get<long long>() > 0);
+}
+
 }  // namespace
 
 TEST_CASE("ps, restart, stop, start and down drive a running project from another folder") {
@@ -216,11 +271,15 @@ TEST_CASE("ps, restart, stop, start and down drive a running project from anothe
   CHECK(api["pid"].get<pid_t>() == starts(record, "api").at(0));
   CHECK(db["restarts"] == 0);
   CHECK(db["ready_ms"].is_number());
+  check_usage_known(db);
+  check_usage_known(api);
 
   auto table = ask(sandbox, {"ps", fixture()});
   CHECK(table.exit_code == 0);
   CHECK(contains(table.out, "NAME"));
   CHECK(contains(table.out, "ready"));
+  CHECK(contains(table.out, "  CPU  "));
+  CHECK(contains(table.out, "  MEM  "));
 
   // From a folder that is not the project's, by name.
   RunOptions elsewhere = sandbox.options();
@@ -241,7 +300,10 @@ TEST_CASE("ps, restart, stop, start and down drive a running project from anothe
   auto stop = ask(sandbox, {"stop", fixture(), "api"});
   CHECK(stop.exit_code == 0);
   CHECK(!alive(api_starts[1]));
-  CHECK(service_in(ps_json(sandbox), "api")["state"] == "stopped");
+  const auto stopped = service_in(ps_json(sandbox), "api");
+  CHECK(stopped["state"] == "stopped");
+  CHECK(stopped["cpu_ms"].is_null());
+  CHECK(stopped["memory_bytes"].is_null());
   auto start = ask(sandbox, {"start", fixture(), "api"});
   CHECK(start.exit_code == 0);
   CHECK(starts(sandbox.record(), "api").size() == 3);
@@ -259,6 +321,52 @@ TEST_CASE("ps, restart, stop, start and down drive a running project from anothe
   auto after = ask(sandbox, {"ps", fixture()});
   CHECK(after.exit_code == 3);
   CHECK(contains(after.err, "is not up"));
+}
+
+TEST_CASE(
+    "ps with follow sends a snapshot at once, fresh ones after a restart, and ends with the "
+    "project") {
+  Sandbox sandbox;
+  auto up = sandbox.up("control.yaml");
+  REQUIRE(up.wait_for_line("[summon] ready: 2 services"));
+
+  ReplyStream ps(socket_of(sandbox), "{\"command\":\"ps\",\"follow\":true}\n");
+  const auto first = ps.next();
+  REQUIRE(first);
+  CHECK((*first)["ok"] == true);
+  CHECK((*first)["project"] == "ctl");
+  const auto api = service_in(*first, "api");
+  REQUIRE(api["pid"].is_number_integer());
+  CHECK(api["state"] == "ready");
+  check_usage_known(api);
+  check_usage_known(service_in(*first, "db"));
+  const pid_t before = api["pid"].get<pid_t>();
+
+  auto restart = ask(sandbox, {"restart", fixture(), "api"});
+  INFO(describe(restart));
+  REQUIRE(restart.exit_code == 0);
+  const auto api_starts = starts(sandbox.record(), "api");
+  REQUIRE(api_starts.size() == 2);
+  // Snapshots of the stop and the start on the way, then the new process.
+  std::optional<json> moved;
+  for (int read = 0; read < 1000 && !moved; ++read) {
+    const auto snapshot = ps.next();
+    REQUIRE(snapshot);
+    CHECK((*snapshot)["ok"] == true);
+    const auto now = service_in(*snapshot, "api");
+    if (now["pid"].is_number_integer() && now["pid"].get<pid_t>() != before) moved = now;
+  }
+  REQUIRE(moved);
+  CHECK((*moved)["pid"].get<pid_t>() == api_starts[1]);
+  check_usage_known(*moved);
+
+  auto down = ask(sandbox, {"down", fixture()});
+  CHECK(down.exit_code == 0);
+  // What came before the end, then the end: the supervisor closes.
+  for (int read = 0; read < 1000 && ps.next();) ++read;
+  CHECK(ps.closed());
+  CHECK(up.finish().exit_code == 0);
+  CHECK(all_gone(sandbox.record()));
 }
 
 TEST_CASE("logs shows what services said; logs -f follows a restart's new lines") {

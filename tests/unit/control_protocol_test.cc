@@ -95,10 +95,16 @@ json reply_value(const std::string& line) {
 }
 
 json sample_service() {
-  return {{"name", "db"},      {"state", "ready"},
-          {"pid", 123},        {"since", "2026-12-02T02:30:00.123Z"},
-          {"uptime_ms", 1234}, {"restarts", 0},
-          {"ready_ms", 210},   {"ports", {{"PG", 5432}}},
+  return {{"name", "db"},
+          {"state", "ready"},
+          {"pid", 123},
+          {"since", "2026-12-02T02:30:00.123Z"},
+          {"uptime_ms", 1234},
+          {"restarts", 0},
+          {"ready_ms", 210},
+          {"cpu_ms", 12.5},
+          {"memory_bytes", 8 << 20},
+          {"ports", {{"PG", 5432}}},
           {"reason", nullptr}};
 }
 
@@ -181,6 +187,19 @@ TEST_CASE("a request without a known command is refused, with the commands") {
   CHECK(refused(R"({"command":"PS"})").starts_with(R"(unknown command "PS")"));
 }
 
+TEST_CASE("ps may follow, as logs does, and takes nothing else of logs") {
+  CHECK(parsed(R"({"command":"ps","follow":true})") == Request{Command::ps, {}, {}, {}, true, {}, {}});
+  CHECK(parsed(R"({"command":"ps","services":["db"],"follow":false})") ==
+        Request{Command::ps, {"db"}, {}, {}, false, {}, {}});
+  CHECK(refused(R"({"command":"ps","follow":1})") == R"("follow" must be true or false)");
+  CHECK(refused(R"({"command":"ps","follow":true,"lines":5})") ==
+        R"("ps" takes no "lines"; it takes "services", "follow")");
+  CHECK(refused(R"({"command":"ps","since":1})") ==
+        R"("ps" takes no "since"; it takes "services", "follow")");
+  CHECK(request_schema().holds(json::parse(R"({"command":"ps","follow":true})")));
+  CHECK_FALSE(request_schema().holds(json::parse(R"({"command":"ps","follow":true,"lines":5})")));
+}
+
 TEST_CASE("an unknown field is refused, with the closest one") {
   CHECK(refused(R"({"command":"ps","servces":["db"]})") ==
         R"(unknown field "servces"; did you mean 'services'?)");
@@ -189,13 +208,13 @@ TEST_CASE("an unknown field is refused, with the closest one") {
 
 TEST_CASE("a field of another command is refused") {
   CHECK(refused(R"({"command":"ps","lines":5})") ==
-        R"("ps" takes no "lines"; it takes "services")");
+        R"("ps" takes no "lines"; it takes "services", "follow")");
   CHECK(refused(R"({"command":"info","services":["db"]})") ==
         R"("info" takes no "services"; it takes none)");
   CHECK(refused(R"({"command":"logs","timeout":5})") ==
         R"("logs" takes no "timeout"; it takes "services", "lines", "since", "follow", "every")");
   CHECK(refused(R"({"command":"ps","every":1})") ==
-        R"("ps" takes no "every"; it takes "services")");
+        R"("ps" takes no "every"; it takes "services", "follow")");
   CHECK(refused(R"({"command":"down","follow":true})") ==
         R"("down" takes no "follow"; it takes "timeout")");
 }
@@ -287,6 +306,7 @@ TEST_CASE("request_line writes what parse_request reads back") {
       Request{},
       Request{Command::ps, {}, {}, {}, false, {}, {}},
       Request{Command::ps, {"db", "api"}, {}, {}, false, {}, {}},
+      Request{Command::ps, {"db"}, {}, {}, true, {}, {}},
       Request{Command::logs, {"db"}, 100, 2.5, true, {}, {}},
       Request{Command::logs, {}, 0, 0.0, false, {}, {}},
       Request{Command::logs, {}, {}, 0.1, false, {}, {}},
@@ -427,6 +447,8 @@ TEST_CASE("the replies the server sends hold to the reply schema") {
   failed["uptime_ms"] = 0;
   failed["restarts"] = 3;
   failed["ready_ms"] = nullptr;
+  failed["cpu_ms"] = nullptr;
+  failed["memory_bytes"] = nullptr;
   failed["ports"] = json::object();
   failed["reason"] = "exited with code 1 before it was ready";
   holds(ok_reply({{"project", "shop"}, {"services", {sample_service(), failed}}}));
@@ -468,6 +490,15 @@ TEST_CASE("replies that break the protocol do not hold to the reply schema") {
   breaks(reply_value(ok_reply({{"project", "shop"}, {"services", {service}}})));
   service = sample_service();
   service["since"] = "yesterday";
+  breaks(reply_value(ok_reply({{"project", "shop"}, {"services", {service}}})));
+  service = sample_service();
+  service["cpu_ms"] = -1;
+  breaks(reply_value(ok_reply({{"project", "shop"}, {"services", {service}}})));
+  service = sample_service();
+  service["memory_bytes"] = 1.5;
+  breaks(reply_value(ok_reply({{"project", "shop"}, {"services", {service}}})));
+  service = sample_service();
+  service.erase("cpu_ms");
   breaks(reply_value(ok_reply({{"project", "shop"}, {"services", {service}}})));
   service = sample_service();
   service["ports"] = {{"PG", 70000}};
