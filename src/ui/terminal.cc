@@ -1,6 +1,7 @@
 #include "ui/terminal.hpp"
 
 #include <curses.h>
+#include <fcntl.h>
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@ namespace {
 struct Saved {
   bool held = false;
   termios modes{};
+  int flags = 0;         // stdin's file status flags: the loop makes it non-blocking
   char leave[128] = {};  // the terminal's own "leave full screen", "show cursor", "plain text"
   std::size_t leave_size = 0;
 };
@@ -30,6 +32,7 @@ void give_back_after_crash() {
   if (!saved.held) return;
   saved.held = false;
   ::tcsetattr(STDIN_FILENO, TCSANOW, &saved.modes);
+  ::fcntl(STDIN_FILENO, F_SETFL, saved.flags);
   (void)!::write(STDOUT_FILENO, saved.leave, saved.leave_size);
 }
 
@@ -120,6 +123,7 @@ attr_t attributes(Style style, bool color) {
 Terminal::Terminal(bool color) {
   std::setlocale(LC_ALL, "");
   ::tcgetattr(STDIN_FILENO, &saved.modes);
+  saved.flags = ::fcntl(STDIN_FILENO, F_GETFL);
   initscr();
   cbreak();  // Ctrl-C still sends SIGINT, handled as a quit
   noecho();
@@ -159,6 +163,8 @@ Terminal::~Terminal() {
   curs_set(1);
   endwin();
   ::tcsetattr(STDIN_FILENO, TCSANOW, &saved.modes);
+  // The shell after us reads the same terminal: blocking, as it was.
+  ::fcntl(STDIN_FILENO, F_SETFL, saved.flags);
 }
 
 int Terminal::rows() const {
