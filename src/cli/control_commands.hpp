@@ -4,7 +4,10 @@
 
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "cli/control_client.hpp"
 #include "control/protocol.hpp"
@@ -39,5 +42,11 @@ int service_command(const ControlTarget& target, control::Command command);
 int down_command(const ControlTarget& target, const std::optional<std::string>& timeout);
 /// `summon ls [--json]`: this user's running projects.
 int ls_command(bool as_json);
+
+/// Sends `request` to the project `target` names and returns its first
+/// reply when that is not an error; else the exit code, once what went
+/// wrong has been said (3: not up or gone, 1: an error reply).
+std::variant<nlohmann::json, int> first_reply(const ControlTarget& target,
+                                              const control::Request& request);
 
 }  // namespace summon::cli

@@ -24,7 +24,7 @@ inline constexpr std::size_t max_message = 64 * 1024;
 /// value allowed fits a std::chrono::nanoseconds.
 inline constexpr double max_seconds = 1e9;
 
-enum class Command { info, ps, logs, attach, stop, start, restart, down };
+enum class Command { info, ps, logs, attach, stop, start, restart, down, timeline };
 
 struct Request {
   Command command = Command::info;
