@@ -188,8 +188,14 @@ int bring_up(const Target& target, const StackArgs& args, engine::Mode mode,
   Detacher detacher;
   if (args.detach) {
     auto found = find_project(ProjectRef{std::nullopt, real_path(project.file)});
-    if (auto* up = std::get_if<FoundProject>(&found); up && !up->info.run)
-      return start_what_is_not_running(project, selection->services);
+    if (auto* up = std::get_if<FoundProject>(&found); up && !up->info.run) {
+      const int code = start_what_is_not_running(project, selection->services);
+      if (code != exit_ok || !args.timeline) return code;
+      // Its last bring-up: that of what was just started, if anything was.
+      return timeline_command(ControlTarget{{std::nullopt, real_path(project.file)}, {}},
+                              timeline_format_of(*args.timeline).value_or(TimelineFormat::text),
+                              args.timeline);
+    }
     if (auto code = detacher.split()) {
       if (*code == 0)
         fmt::print(

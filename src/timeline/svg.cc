@@ -66,8 +66,10 @@ double tick_step(double span) {
       if (span / (factor * power) <= 8) return factor * power;
 }
 
+// "0", "250ms", "1.5s": seconds from one on, unless the steps are finer.
 std::string tick_text(double at_ms, double step) {
-  if (step >= 1000) return fmt::format("{:g}s", at_ms / 1000);
+  if (at_ms == 0) return "0";
+  if (at_ms >= 1000 && step >= 100) return fmt::format("{:g}s", at_ms / 1000);
   return fmt::format("{:g}ms", at_ms);
 }
 
@@ -139,8 +141,13 @@ struct Picture {
                        std::max(x(end), x(*s.spawned) + 2) + 8, mid + 4.5, escaped(label));
   }
 
-  // From a dependency's ready (or completion) to the spawn it allowed.
+  // From a dependency's ready (or completion) to the spawn it allowed; the
+  // critical path's last, over the others.
   void arrows() {
+    arrows(false);
+    arrows(true);
+  }
+  void arrows(bool critical_ones) {
     for (std::size_t k = 0; k < timeline.services.size(); ++k) {
       const auto& s = timeline.services[k];
       if (!s.spawned) continue;
@@ -151,6 +158,7 @@ struct Picture {
         if (!there) continue;
         const auto d = static_cast<std::size_t>(dependency - timeline.services.data());
         const bool on_path = critical[k] && critical[d] && chosen(k) == d;
+        if (on_path != critical_ones) continue;
         const double x1 = x(*there), y1 = y(d) + row / 2 + (y(d) < y(k) ? bar / 2 : -bar / 2);
         const double x2 = x(*s.spawned), y2 = y(k) + row / 2 + (y(d) < y(k) ? -bar / 2 : bar / 2);
         out += fmt::format(
