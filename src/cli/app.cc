@@ -73,6 +73,16 @@ void add_stack_options(CLI::App& command, StackArgs& args) {
   command
       .add_option("--log-keep", args.log_keep, "with --log-dir: old log files to keep (default 5)")
       ->check(CLI::Range(0, 1000));
+  command
+      .add_option("--timeline", args.timeline,
+                  "once everything is ready, write the bring-up timeline to FILE (.svg, .json "
+                  "or .txt)")
+      ->check(CLI::Validator(
+          [](std::string& file) {
+            return timeline_format_of(file) ? std::string()
+                                            : "'" + file + "' must end in .svg, .json or .txt";
+          },
+          "FILE"));
 }
 
 // CLI11 would call an unknown command "an extra argument"; name it instead.
@@ -217,6 +227,26 @@ int run(int argc, char** argv) {
   down->add_option("--timeout", down_timeout, "kill whatever is still running after D (e.g. 10s)");
   down->callback([&] {
     control_action = [&](const ControlTarget& t) { return down_command(t, down_timeout); };
+  });
+
+  std::string timeline_format = "text";
+  std::optional<std::string> timeline_output;
+  auto* timeline = app.add_subcommand(
+      "timeline",
+      "the last bring-up of a running project: when each service was spawned, started and "
+      "ready, and the critical path");
+  control.add_to(*timeline, args);
+  timeline
+      ->add_option("--format", timeline_format, "text, svg or json (schemas/timeline.schema.json)")
+      ->check(CLI::IsMember({"text", "svg", "json"}));
+  timeline->add_option("-o,--output", timeline_output, "write it to FILE instead of stdout");
+  timeline->callback([&] {
+    control_action = [&](const ControlTarget& t) {
+      const auto format = timeline_format == "svg"    ? TimelineFormat::svg
+                          : timeline_format == "json" ? TimelineFormat::json
+                                                      : TimelineFormat::text;
+      return timeline_command(t, format, timeline_output);
+    };
   });
 
   bool ls_json = false;

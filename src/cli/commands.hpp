@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli/file_lookup.hpp"
+#include "timeline/timeline.hpp"
 
 namespace summon::cli {
 
@@ -31,6 +32,7 @@ struct StackArgs {
   bool abort_on_exit = false;               // `up` only
   bool detach = false;                      // `up -d`
   bool ui = false;                          // `up --ui`
+  std::optional<std::string> timeline;      // `--timeline FILE`: written once all is ready
 };
 
 /// `summon up`: bring up, stream output, hold until Ctrl-C/SIGTERM/SIGHUP, tear down.
@@ -38,5 +40,20 @@ int up_command(const Target& target, const StackArgs& args);
 /// `summon run ... -- CMD`: bring up, run CMD, tear down; CMD's exit code.
 int run_command(const Target& target, const StackArgs& args,
                 const std::vector<std::string>& command);
+
+struct ControlTarget;
+
+/// The forms of the bring-up timeline (SPEC 2.3).
+enum class TimelineFormat { text, svg, json };
+/// The form a `--timeline FILE` asks for by its extension: `.txt`, `.svg`,
+/// `.json`; none for any other.
+std::optional<TimelineFormat> timeline_format_of(const std::string& file);
+/// Writes `timeline` to `file` in `format`; the error, if it could not.
+std::optional<std::string> write_timeline(const timeline::Timeline& timeline, TimelineFormat format,
+                                          const std::string& file);
+/// `summon timeline [--format text|svg|json] [-o FILE]`: the last bring-up
+/// of a running project, on stdout or in FILE.
+int timeline_command(const ControlTarget& target, TimelineFormat format,
+                     const std::optional<std::string>& output);
 
 }  // namespace summon::cli

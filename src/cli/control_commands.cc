@@ -348,4 +348,12 @@ int ls_command(bool as_json) {
   return 0;
 }
 
+std::variant<json, int> first_reply(const ControlTarget& target, const control::Request& request) {
+  auto reached = reach(target);
+  if (auto* code = std::get_if<int>(&reached)) return *code;
+  auto answer = ask(std::get<Reached>(reached).client, request, target);
+  if (auto* reply = std::get_if<json>(&answer); reply && failed(*reply)) return say_error(*reply);
+  return answer;
+}
+
 }  // namespace summon::cli

@@ -6,7 +6,10 @@
 
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "cli/control_client.hpp"
 #include "control/protocol.hpp"
@@ -46,5 +49,11 @@ int ui_command(const ControlTarget& target, bool no_color);
 /// `summon up --ui`, once the supervisor `supervisor` listens: the
 /// dashboard; quitting tears the project down, `d` leaves it running.
 int ui_after_up(const std::string& file, pid_t supervisor, bool no_color);
+
+/// Sends `request` to the project `target` names and returns its first
+/// reply when that is not an error; else the exit code, once what went
+/// wrong has been said (3: not up or gone, 1: an error reply).
+std::variant<nlohmann::json, int> first_reply(const ControlTarget& target,
+                                              const control::Request& request);
 
 }  // namespace summon::cli

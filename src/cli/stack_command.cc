@@ -5,6 +5,7 @@
 
 #include <cctype>
 #include <cstdint>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -98,6 +99,31 @@ class ReadySignal : public runtime::StackObserver {
   Detacher& detacher_;
 };
 
+// `--timeline FILE`: the bring-up's timeline, written once everything is
+// ready; a file that cannot be written is said among summon's own lines.
+class TimelineWriter : public runtime::StackObserver {
+ public:
+  TimelineWriter(const runtime::Stack& stack, std::string file, Printer& printer)
+      : stack_(stack), file_(std::move(file)), printer_(printer) {}
+  void on_change(const engine::StateChange&) override {}
+  void on_all_ready(std::size_t, engine::Duration) override {
+    if (std::exchange(written_, true)) return;
+    const auto format = timeline_format_of(file_).value_or(TimelineFormat::text);
+    if (auto error = write_timeline(stack_.timeline(), format, file_))
+      printer_.note("error: --timeline: " + *error);
+    else
+      printer_.note("timeline written to " + file_);
+  }
+  void on_failure(const engine::Failure&) override {}
+  void on_done(int, engine::Duration) override {}
+
+ private:
+  const runtime::Stack& stack_;
+  std::string file_;
+  Printer& printer_;
+  bool written_ = false;
+};
+
 // `up -d` of a project that is up already: what is selected and not running
 // is started, and the answer is that of `summon start`.
 int start_what_is_not_running(const config::ProjectSpec& project,
@@ -173,8 +199,14 @@ int bring_up(const Target& target, const StackArgs& args, engine::Mode mode,
     }
   } else if (args.detach) {
     auto found = find_project(ProjectRef{std::nullopt, real_path(project.file)});
-    if (auto* up = std::get_if<FoundProject>(&found); up && !up->info.run)
-      return start_what_is_not_running(project, selection->services);
+    if (auto* up = std::get_if<FoundProject>(&found); up && !up->info.run) {
+      const int code = start_what_is_not_running(project, selection->services);
+      if (code != exit_ok || !args.timeline) return code;
+      // Its last bring-up: that of what was just started, if anything was.
+      return timeline_command(ControlTarget{{std::nullopt, real_path(project.file)}, {}},
+                              timeline_format_of(*args.timeline).value_or(TimelineFormat::text),
+                              args.timeline);
+    }
     if (auto code = detacher.split()) {
       if (*code == 0)
         fmt::print(
@@ -202,6 +234,9 @@ int bring_up(const Target& target, const StackArgs& args, engine::Mode mode,
     printer.attach(stack);
     // Should summon die, its folder goes with it, not at the next command.
     if (folder) stack.guardian().track_state_folder(folder->path());
+    // Before the ready signal: `up -d` returns once the file is there.
+    std::optional<TimelineWriter> timeline_writer;
+    if (args.timeline) stack.add_observer(timeline_writer.emplace(stack, *args.timeline, printer));
     ReadySignal ready_signal(detacher);
     if (args.detach) stack.add_observer(ready_signal);
     std::optional<control::Server> server;

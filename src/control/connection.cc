@@ -17,6 +17,7 @@
 #include "engine/failure.hpp"
 #include "engine/state.hpp"
 #include "runtime/resource_usage.hpp"
+#include "timeline/json.hpp"
 
 namespace summon::control {
 
@@ -144,6 +145,9 @@ void Connection::handle(const Request& request) {
       return;
     case Command::down:
       down(request);
+      return;
+    case Command::timeline:
+      timeline();
       return;
   }
 }
@@ -483,6 +487,11 @@ void Connection::close() {
   socket_.close(ignored);
   awaiting_ = Awaiting::nothing;
   server_.forget(this);
+}
+
+// The last bring-up, as the timeline schema has it (SPEC 2.3).
+void Connection::timeline() {
+  finish(ok_reply({{"timeline", timeline::to_json(server_.stack().timeline())}}));
 }
 
 }  // namespace summon::control

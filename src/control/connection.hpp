@@ -64,6 +64,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void logs(const Request& request);
   void command(const Request& request);
   void down(const Request& request);
+  void timeline();
   void done_waiting(std::optional<std::string> error);
   void wait_for_hangup();
   void batch_soon();

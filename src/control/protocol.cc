@@ -49,6 +49,7 @@ constexpr CommandEntry command_table[] = {
     {Command::start, "start", services_field},
     {Command::restart, "restart", services_field},
     {Command::down, "down", timeout_field},
+    {Command::timeline, "timeline", 0},
 };
 
 const CommandEntry& entry(Command command) {

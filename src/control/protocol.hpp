@@ -27,7 +27,7 @@ inline constexpr double max_seconds = 1e9;
 /// The shortest "every": a thousand batches a second.
 inline constexpr double min_every_seconds = 0.001;
 
-enum class Command { info, ps, logs, attach, stop, start, restart, down };
+enum class Command { info, ps, logs, attach, stop, start, restart, down, timeline };
 
 struct Request {
   Command command = Command::info;

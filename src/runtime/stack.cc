@@ -44,6 +44,7 @@ Stack::Stack(const config::ProjectSpec& project, const graph::DependencyGraph& g
       observers_{&observer},
       listeners_{&listener},
       board_(std::make_shared<StatusBoard>(project.services.size())),
+      recorder_(graph),
       run_id_(new_run_id()),
       identity_(run_identity(project)),
       guardian_(run_id_, identity_),
@@ -179,6 +180,7 @@ void Stack::remove_listener(OutputListener& listener) {
 void Stack::on_change(const engine::StateChange& change) {
   const auto i = change.service;
   board_->record(change, runner_->pid(i), engine_->restarts(i), std::chrono::system_clock::now());
+  recorder_.record(change);
   tell_observers([&](StackObserver& observer) { observer.on_change(change); });
 }
 

@@ -30,6 +30,7 @@
 #include "runtime/process_runner.hpp"
 #include "runtime/run_command.hpp"
 #include "runtime/status_board.hpp"
+#include "timeline/recorder.hpp"
 
 namespace summon::runtime {
 
@@ -103,6 +104,8 @@ class Stack : private engine::Observer, private OutputListener {
   StatusBoard& board() { return *board_; }
   /// The same, to keep after the stack is gone (the library's session does).
   std::shared_ptr<const StatusBoard> shared_board() const { return board_; }
+  /// The last bring-up (SPEC 2.3), recorded before any observer hears of a change.
+  timeline::Timeline timeline() const { return recorder_.last(); }
 
   // From the loop's thread, or before up() or run().
   /// The ports picked for this run, by name.
@@ -152,6 +155,7 @@ class Stack : private engine::Observer, private OutputListener {
   std::vector<StackObserver*> observers_;
   std::vector<OutputListener*> listeners_;
   std::shared_ptr<StatusBoard> board_;
+  timeline::Recorder recorder_;
   std::string run_id_;    // the mark of every process of this run
   RunIdentity identity_;  // who else a process of this run must be
 

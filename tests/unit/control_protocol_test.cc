@@ -1,27 +1,19 @@
-// valijson reports a broken schema by throwing, as src/config/schema.cc has it.
-#define VALIJSON_USE_EXCEPTIONS 1
-
 #include "control/protocol.hpp"
 
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <string>
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
-#include <valijson/adapters/nlohmann_json_adapter.hpp>
-#include <valijson/schema.hpp>
-#include <valijson/schema_parser.hpp>
-#include <valijson/validator.hpp>
 
 #include "control/peer.hpp"
+#include "unit/schema_file.hpp"
 
 using namespace summon::control;
 using json = nlohmann::json;
+using summon::testing::Schema;
 
 namespace {
 
@@ -36,39 +28,6 @@ std::string refused(std::string_view line) {
   if (std::holds_alternative<Request>(result)) FAIL("accepted: " << line);
   return std::get<std::string>(result);
 }
-
-// A schema of schemas/, compiled by valijson.
-struct Schema {
-  json document;
-  valijson::Schema compiled;
-
-  explicit Schema(const std::string& file) {
-    const char* root = std::getenv("SUMMON_SOURCE_ROOT");
-    REQUIRE(root != nullptr);
-    std::ifstream in(std::string(root) + "/schemas/" + file);
-    REQUIRE(in);
-    document = json::parse(std::string(std::istreambuf_iterator<char>(in), {}));
-    valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
-    valijson::adapters::NlohmannJsonAdapter adapter(document);
-    parser.populateSchema(adapter, compiled);
-  }
-
-  // Empty when `value` holds; else what valijson found.
-  std::string problems(const json& value) const {
-    valijson::adapters::NlohmannJsonAdapter adapter(value);
-    valijson::Validator validator;
-    valijson::ValidationResults results;
-    if (validator.validate(compiled, adapter, &results)) return {};
-    std::string out;
-    valijson::ValidationResults::Error error;
-    while (results.popError(error)) {
-      for (const auto& part : error.context) out += part;
-      out += ": " + error.description + "\n";
-    }
-    return out.empty() ? "invalid" : out;
-  }
-  bool holds(const json& value) const { return problems(value).empty(); }
-};
 
 const Schema& request_schema() {
   static const Schema schema("control-request.schema.json");
@@ -157,6 +116,7 @@ TEST_CASE("every command parses, with the fields it takes") {
   CHECK(down.command == Command::down);
   CHECK(down.timeout_seconds == 20.0);
   CHECK_FALSE(parsed(R"({"command":"down"})").timeout_seconds);
+  CHECK(parsed(R"({"command":"timeline"})").command == Command::timeline);
 }
 
 TEST_CASE("a request may end with its newline, and JSON's spaces are allowed") {
@@ -177,11 +137,13 @@ TEST_CASE("what is not a JSON object is refused") {
 TEST_CASE("a request without a known command is refused, with the commands") {
   CHECK(
       refused("{}") ==
-      R"(a request needs a "command": one of info, ps, logs, attach, stop, start, restart, down)");
-  CHECK(refused(R"({"command":1})") ==
-        R"("command" must be a string: one of info, ps, logs, attach, stop, start, restart, down)");
-  CHECK(refused(R"({"command":"launch"})") ==
-        R"(unknown command "launch": one of info, ps, logs, attach, stop, start, restart, down)");
+      R"(a request needs a "command": one of info, ps, logs, attach, stop, start, restart, down, timeline)");
+  CHECK(
+      refused(R"({"command":1})") ==
+      R"("command" must be a string: one of info, ps, logs, attach, stop, start, restart, down, timeline)");
+  CHECK(
+      refused(R"({"command":"launch"})") ==
+      R"(unknown command "launch": one of info, ps, logs, attach, stop, start, restart, down, timeline)");
   CHECK(refused(R"({"command":"restrat","services":["db"]})") ==
         R"(unknown command "restrat"; did you mean 'restart'?)");
   CHECK(refused(R"({"command":"PS"})").starts_with(R"(unknown command "PS")"));
@@ -267,8 +229,9 @@ TEST_CASE("nested values are refused for what they are, however deep") {
   CHECK(refused(R"({"command":"ps","services":[["db"]]})") ==
         R"("services" must be a list of service names)");
   CHECK(refused(R"({"command":"logs","lines":[5]})") == R"("lines" must be a number of lines)");
-  CHECK(refused(R"({"command":{"name":"ps"}})") ==
-        R"("command" must be a string: one of info, ps, logs, attach, stop, start, restart, down)");
+  CHECK(
+      refused(R"({"command":{"name":"ps"}})") ==
+      R"("command" must be a string: one of info, ps, logs, attach, stop, start, restart, down, timeline)");
   const std::string deep =
       R"({"command":"ps","services":)" + std::string(30000, '[') + std::string(30000, ']') + "}";
   CHECK(refused(deep) == R"("services" must be a list of service names)");
@@ -317,6 +280,7 @@ TEST_CASE("request_line writes what parse_request reads back") {
       Request{Command::down, {}, {}, {}, false, 20.0, {}},
       Request{Command::down, {}, {}, {}, false, 1.0 / 3, {}},
       Request{Command::logs, {}, 200, {}, true, {}, 1.0 / 30},
+      Request{Command::timeline, {}, {}, {}, false, {}, {}},
   };
   for (const Request& request : requests) {
     const std::string line = request_line(request);
@@ -340,7 +304,8 @@ TEST_CASE("command_name spells each command as a request does") {
                                                     {Command::stop, "stop"},
                                                     {Command::start, "start"},
                                                     {Command::restart, "restart"},
-                                                    {Command::down, "down"}})
+                                                    {Command::down, "down"},
+                                                    {Command::timeline, "timeline"}})
     CHECK(command_name(command) == name);
 }
 
@@ -419,6 +384,7 @@ TEST_CASE("what parse_request refuses, the request schema refuses too") {
         R"({"command":"logs","lines":"5"})", R"({"command":"logs","since":-1})",
         R"({"command":"down","timeout":0})", R"({"command":"stop"})",
         R"({"command":"start","services":[]})", R"({"command":"ps","services":[""]})",
+        R"({"command":"timeline","services":["db"]})",
         R"({"services":["db"]})", R"(["ps"])", R"({"command":"logs","every":1})",
         R"({"command":"logs","follow":true,"every":0.0001})"}) {
     CAPTURE(line);
