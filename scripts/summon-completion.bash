@@ -17,7 +17,7 @@ _summon_file() {
     case $word in
       --file) file=${words[i + 1]}; ((i++)) ;;
       -f) [[ $command == logs ]] || { file=${words[i + 1]}; ((i++)); } ;;
-      -p | --project | --format | --timeout | --log-dir | -n | --lines | --since) ((i++)) ;;
+      -p | --project | --format | --timeout | --log-dir | -n | --lines | --since | -o | --timeline) ((i++)) ;;
       --file=*) file=${word#--file=} ;;
       --) break ;;
       -*) ;;
@@ -104,7 +104,7 @@ _summon() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=
   ((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
   local summon=${COMP_WORDS[0]}
-  local commands="check plan graph config up run ps logs stop start restart down attach ls"
+  local commands="check plan graph config up run ps logs stop start restart down attach ui timeline ls"
   COMPREPLY=()
 
   if ((COMP_CWORD == 1)); then
@@ -143,6 +143,12 @@ _summon() {
       ;;
     --format)
       [[ $command == graph ]] && mapfile -t COMPREPLY < <(compgen -W "dot mermaid" -- "$cur")
+      [[ $command == timeline ]] && mapfile -t COMPREPLY < <(compgen -W "text svg json" -- "$cur")
+      return 0
+      ;;
+    -o | --timeline)
+      mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+      compopt -o filenames 2>/dev/null
       return 0
       ;;
     --log-dir)
@@ -160,13 +166,15 @@ _summon() {
     check | plan) options+=" -f --file" ;;
     graph) options+=" -f --file --format" ;;
     config) options+=" -f --file --show-secrets" ;;
-    up) options+=" -f --file -d --detach --timeout --quiet --no-color --log-dir --log-max-size --log-keep --abort-on-exit" ;;
-    run) options+=" -f --file --timeout --quiet --no-color --log-dir --log-max-size --log-keep --" ;;
+    up) options+=" -f --file -d --detach --timeout --quiet --no-color --log-dir --log-max-size --log-keep --abort-on-exit --ui --timeline" ;;
+    run) options+=" -f --file --timeout --quiet --no-color --log-dir --log-max-size --log-keep --timeline --" ;;
     ps) options+=" -f --file -p --project --json" ;;
     logs) options+=" --file -p --project -f --follow -n --lines --since -t --timestamps --no-color" ;;
     stop | start | restart) options+=" -f --file -p --project" ;;
     down) options+=" -f --file -p --project --timeout" ;;
     attach) options+=" -f --file -p --project --no-color" ;;
+    ui) options+=" -f --file -p --project --no-color"; takes_services=2 ;;
+    timeline) options+=" -f --file -p --project --format -o"; takes_services=2 ;;
     ls) options+=" --json"; takes_services=0 ;;
     *) return 0 ;;
   esac
@@ -185,7 +193,9 @@ _summon() {
     esac
   done
   local services
-  if [[ -n $project ]]; then
+  if ((takes_services == 2)); then
+    services=''  # the file alone
+  elif [[ -n $project ]]; then
     services=$(_summon_running_services "$summon" "$project")
   else
     services=$(_summon_services "$summon" "$(_summon_file "$command" "${before[@]}")")
@@ -199,7 +209,7 @@ _summon() {
     word=${before[i]}
     case $word in
       --file | --file=*) named=1; [[ $word == --file ]] && ((i++)) ;;
-      -p | --project | --format | --timeout | --log-dir | -n | --lines | --since) ((i++)) ;;
+      -p | --project | --format | --timeout | --log-dir | -n | --lines | --since | -o | --timeline) ((i++)) ;;
       -f) [[ $command == logs ]] || { named=1; ((i++)); } ;;
       -*) ;;
       *) named=1 ;;

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -200,6 +201,8 @@ TEST_CASE(
   const std::string screen = terminal.screen();
   INFO(screen);
   CHECK(contains(screen, "db  | db checkpoint alpha"));
+  // The README's picture of the dashboard is this screen.
+  if (const char* shot = std::getenv("SUMMON_UI_SCREENSHOT")) std::ofstream(shot) << screen;
   // db said it twice (it was restarted): the newest is the match the search
   // is on (green), the other a match (yellow).
   std::vector<std::string> marked;
