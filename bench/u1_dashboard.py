@@ -36,6 +36,9 @@ class Tmux:
         return subprocess.run(["tmux", "-S", self.socket, *args], check=True, text=True,
                               stdout=subprocess.PIPE if capture else subprocess.DEVNULL).stdout
 
+    def server_pid(self):
+        return int(self.tmux("display-message", "-p", "#{pid}", capture=True))
+
     def pid(self):
         return int(self.tmux("display-message", "-p", "-t", "0", "#{pane_pid}", capture=True))
 
@@ -56,7 +59,8 @@ def wait_screen(tmux, text, timeout=30):
 
 
 def once(ctx, project, record, size, with_ui):
-    """One flood (a restart of the writers): (MiB/s, the ui's CPU % of a core)."""
+    """One flood (a restart of the writers): (MiB/s, the ui's CPU % of a core,
+    the supervisor's CPU s per GiB, tmux's CPU % of a core)."""
     tmux = None
     if with_ui:
         tmux = Tmux(ctx.folder("u1-tmux"), [ctx.summon, "ui", "--file", project.path],
@@ -65,9 +69,13 @@ def once(ctx, project, record, size, with_ui):
     try:
         floods = len(records(record, "flooded"))
         before = sample(tmux.pid()) if tmux else None
+        server_before = sample(tmux.server_pid()) if tmux else None
+        supervisor_before = sample(project.pid)
         project.run("restart", *[f"w{n}" for n in range(WRITERS)])
         done = wait_records(record, "flooded", floods + WRITERS, 600)[floods:]
         after = sample(tmux.pid()) if tmux else None
+        server_after = sample(tmux.server_pid()) if tmux else None
+        supervisor_after = sample(project.pid)
     finally:
         if tmux:
             tmux.close()
@@ -75,7 +83,10 @@ def once(ctx, project, record, size, with_ui):
     ended = max(int(f[5]) for f in done)
     seconds = (ended - began) / 1e9
     ui_share = delta(before, after)[1] / 1000 / seconds if tmux else None
-    return WRITERS * size / MIB / seconds, ui_share
+    tmux_share = delta(server_before, server_after)[1] / 1000 / seconds if tmux else None
+    total_mib = WRITERS * size / MIB
+    supervisor = delta(supervisor_before, supervisor_after)[1] / 1000 * 1024 / total_mib
+    return total_mib / seconds, ui_share, supervisor, tmux_share
 
 
 def run(ctx):
@@ -101,10 +112,13 @@ def run(ctx):
     share = benchlib.median([r[1] for r in results[True]])
     table = benchlib.Table(
         f"{WRITERS} writers × {size / MIB:.0f} MiB of {LINE}-byte lines, detached",
-        ["dashboard", "MiB/s", "of none", "`summon ui` CPU, % of a core", "met"])
-    table.add("none", base, "100%", "—", "—")
+        ["dashboard", "MiB/s", "of none", "`summon ui` CPU, % of a core",
+         "supervisor CPU s per GiB", "tmux server CPU, % of a core", "met"])
+    supervisor = {way: benchlib.median([r[2] for r in results[way]]) for way in results}
+    tmux_share = benchlib.median([r[3] for r in results[True]])
+    table.add("none", base, "100%", "—", supervisor[False], "—", "—")
     table.add("`summon ui`, 80x24, all output", speed, f"{100 * speed / base:.0f}%",
-              f"{100 * share:.1f}%",
+              f"{100 * share:.1f}%", supervisor[True], f"{100 * tmux_share:.1f}%",
               "yes" if speed / base >= 1 - WITHIN and share < UI_SHARE else "no")
     table.notes.append(
         f"One project, brought up with `summon up -d`; each measured flood is a `summon "
@@ -112,6 +126,7 @@ def run(ctx):
         f"project in a tmux pane of 80x24, following the output of all. Throughput is "
         f"the bytes written over the span of the writers' own `flooded` records; the "
         f"dashboard's CPU is the change in its `/proc/PID/task/*/schedstat` over that "
-        f"span. The two take turns, {ctx.runs} round{'s' if ctx.runs > 1 else ''}; "
+        f"span, as are the supervisor's and the tmux server's (which draws the pane: "
+        f"a terminal's own cost, on the same cores as the writers). The two take turns, {ctx.runs} round{'s' if ctx.runs > 1 else ''}; "
         f"medians.")
     return [table]

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <list>
@@ -30,7 +31,9 @@ using json = nlohmann::json;
 using Socket = asio::local::stream_protocol::socket;
 
 constexpr auto frame = std::chrono::microseconds(1'000'000 / 30);  // at most 30 frames a second
-constexpr long live_batch = 200;        // lines per batch of the live output: more than a screen
+// Lines per batch of the live output: a screenful, as tall as the terminal
+// was at the start (what scrolls past faster is read back from the history).
+constexpr long least_batch = 30;
 constexpr long history_lines = 10'000;  // per service, what the supervisor keeps
 
 // One request on its own connection, and each reply line as it comes.
@@ -124,7 +127,7 @@ class Loop {
     control::Request live;
     live.command = control::Command::logs;
     live.follow = true;
-    live.lines = live_batch;
+    live.lines = std::max<long>(least_batch, terminal_.rows());
     live.every_seconds = std::chrono::duration<double>(frame).count();
     open(
         live, [this](const json& reply) { on_live(reply); }, [] {});
