@@ -190,6 +190,10 @@ int bring_up(const Target& target, const StackArgs& args, engine::Mode mode,
     fmt::print(stderr, "summon up: error: --ui and -d: choose one (d in the dashboard detaches)\n");
     return exit_invalid;
   }
+  if (args.ui && !(::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO))) {
+    fmt::print(stderr, "summon up: error: --ui needs a terminal (stdin and stdout)\n");
+    return exit_invalid;
+  }
   if (args.ui) {
     // The supervisor goes on on its own, as with -d, and the dashboard is
     // its client from the moment it listens.

@@ -1,5 +1,6 @@
 // `summon ui` and what `summon up --ui` does once its supervisor listens
 // (SPEC 2.3): the dashboard on a running project, and after it, what to say.
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -60,6 +61,9 @@ int ui_command(const ControlTarget& target, bool no_color) {
     case ui::DashboardEnd::cannot:
       fmt::print(stderr, "summon: {} is not up ({})\n", target.describe(), end.words);
       return 3;
+    case ui::DashboardEnd::no_terminal:
+      fmt::print(stderr, "summon ui: error: {}\n", end.words);
+      return 2;
   }
   return 0;
 }
@@ -74,7 +78,9 @@ int ui_after_up(const std::string& file, pid_t supervisor, bool no_color) {
   };
   auto found = find_project(target.ref);
   if (auto* missing = std::get_if<NotFound>(&found)) {
+    // It listens, yet cannot be found: it is our child, so it is told to go.
     fmt::print(stderr, "{}\n", missing->message);
+    ::kill(supervisor, SIGTERM);
     return supervisor_code();
   }
   const auto& project = std::get<FoundProject>(found);
@@ -86,6 +92,9 @@ int ui_after_up(const std::string& file, pid_t supervisor, bool no_color) {
       fmt::print("[summon] {} runs in the background (pid {}): summon ui, summon ps, summon down\n",
                  project.info.name, supervisor);
       return 0;
+    case ui::DashboardEnd::no_terminal:
+      fmt::print(stderr, "summon up: error: {}; the project goes down\n", end.words);
+      [[fallthrough]];
     case ui::DashboardEnd::quit: {
       // As Ctrl-C on `up`: the project goes down in order.
       const int code = down_command(target, std::nullopt);

@@ -319,10 +319,12 @@ Dashboard::Dashboard(std::string project, Connector connect, DashboardOptions op
 
 DashboardEnd Dashboard::run() {
   DashboardEnd end;
-  {
+  try {
     Loop loop(project_, connect_, options_);
     end = loop.run();
-  }  // the terminal is back
+  } catch (const std::exception& error) {  // the terminal is back either way
+    return {DashboardEnd::no_terminal, error.what()};
+  }
   return end;
 }
 

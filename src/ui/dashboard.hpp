@@ -24,7 +24,9 @@ struct DashboardOptions {
 };
 
 struct DashboardEnd {
-  enum Kind { quit, detach, project_ended, cannot } kind = quit;
+  /// cannot: the project could not be reached; no_terminal: curses could not
+  /// use the terminal.
+  enum Kind { quit, detach, project_ended, cannot, no_terminal } kind = quit;
   /// What to say once the terminal is back: why it ended, the failed services.
   std::string words;
 };

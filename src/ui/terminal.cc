@@ -8,8 +8,10 @@
 
 #include <clocale>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <stdexcept>
 #include <string>
 
 #include "ui/keys.hpp"
@@ -124,7 +126,14 @@ Terminal::Terminal(bool color) {
   std::setlocale(LC_ALL, "");
   ::tcgetattr(STDIN_FILENO, &saved.modes);
   saved.flags = ::fcntl(STDIN_FILENO, F_GETFL);
-  initscr();
+  // newterm, not initscr: a terminal curses does not know is an error to
+  // report (and, under `up --ui`, a project to take down), not an exit.
+  screen_ = newterm(nullptr, stdout, stdin);
+  if (screen_ == nullptr) {
+    const char* term = std::getenv("TERM");
+    throw std::runtime_error(std::string("cannot use the terminal (TERM=") + (term ? term : "") +
+                             ")");
+  }
   cbreak();  // Ctrl-C still sends SIGINT, handled as a quit
   noecho();
   nonl();
@@ -162,6 +171,7 @@ Terminal::~Terminal() {
   saved.held = false;
   curs_set(1);
   endwin();
+  delscreen(static_cast<SCREEN*>(screen_));
   ::tcsetattr(STDIN_FILENO, TCSANOW, &saved.modes);
   // The shell after us reads the same terminal: blocking, as it was.
   ::fcntl(STDIN_FILENO, F_SETFL, saved.flags);

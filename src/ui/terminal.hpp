@@ -14,7 +14,8 @@ namespace summon::ui {
 
 class Terminal : public Canvas {
  public:
-  /// Takes the terminal on stdin and stdout; colours unless `color` is false.
+  /// Takes the terminal on stdin and stdout; colours unless `color` is
+  /// false. Throws std::runtime_error if curses cannot use it.
   explicit Terminal(bool color);
   ~Terminal() override;
   Terminal(const Terminal&) = delete;
@@ -33,6 +34,7 @@ class Terminal : public Canvas {
 
  private:
   bool color_;
+  void* screen_ = nullptr;  // curses' SCREEN
 };
 
 }  // namespace summon::ui

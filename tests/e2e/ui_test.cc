@@ -287,6 +287,27 @@ TEST_CASE("summon ui: no project is exit 3; no terminal is exit 2") {
                         "/");
   REQUIRE(terminal.wait_for_text("EXITED 3"));
   CHECK(contains(terminal.screen(), "is not up"));
+
+  // up --ui without a terminal starts nothing.
+  auto blind = run_summon({"up", "--ui", fixture()}, sandbox.options());
+  CHECK(blind.exit_code == 2);
+  CHECK(contains(blind.err, "--ui needs a terminal"));
+  CHECK(starts(sandbox.record(), "db").empty());
+}
+
+TEST_CASE("a terminal curses does not know: an error, and up --ui takes its project down") {
+  if (skip_without_tmux()) return;
+  Sandbox sandbox;
+  TmuxTerminal terminal(sandbox.dir(), then_exit_code({"up", "--ui", fixture()}),
+                        terminal_env(sandbox, {{"TERM", "no-such-terminal"}}), "/");
+  REQUIRE(terminal.wait_for_text("EXITED"));
+  const std::string screen = terminal.screen();
+  INFO(screen);
+  CHECK(contains(screen, "cannot use the terminal (TERM=no-such-terminal)"));
+  CHECK(contains(screen, "dash is down"));
+  CHECK(contains(screen, "EXITED 0"));
+  CHECK(all_gone(sandbox.record()));
+  CHECK(run_summon({"ps", fixture()}, sandbox.options()).exit_code == 3);
 }
 
 }  // namespace summon::testing
