@@ -140,6 +140,7 @@ Terminal::Terminal(bool color) {
   keypad(stdscr, TRUE);
   nodelay(stdscr, TRUE);
   set_escdelay(25);
+  typeahead(-1);  // a frame is drawn whole: curses would poll the keyboard between rows
   curs_set(0);
   color_ = color && has_colors();
   if (color_) {
