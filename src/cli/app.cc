@@ -229,7 +229,7 @@ int run(int argc, char** argv) {
     control_action = [&](const ControlTarget& t) { return down_command(t, down_timeout); };
   });
 
-  std::string timeline_format = "text";
+  std::optional<std::string> timeline_format;
   std::optional<std::string> timeline_output;
   auto* timeline = app.add_subcommand(
       "timeline",
@@ -237,14 +237,25 @@ int run(int argc, char** argv) {
       "ready, and the critical path");
   control.add_to(*timeline, args);
   timeline
-      ->add_option("--format", timeline_format, "text, svg or json (schemas/timeline.schema.json)")
+      ->add_option("--format", timeline_format,
+                   "text, svg or json (schemas/timeline.schema.json); with -o, from its "
+                   "extension (.svg, .json, .txt) unless given")
       ->check(CLI::IsMember({"text", "svg", "json"}));
   timeline->add_option("-o,--output", timeline_output, "write it to FILE instead of stdout");
   timeline->callback([&] {
-    control_action = [&](const ControlTarget& t) {
-      const auto format = timeline_format == "svg"    ? TimelineFormat::svg
-                          : timeline_format == "json" ? TimelineFormat::json
-                                                      : TimelineFormat::text;
+    control_action = [&](const ControlTarget& t) -> int {
+      auto format = TimelineFormat::text;
+      if (timeline_format)
+        format = *timeline_format == "svg"    ? TimelineFormat::svg
+                 : *timeline_format == "json" ? TimelineFormat::json
+                                              : TimelineFormat::text;
+      else if (timeline_output)
+        format = timeline_format_of(*timeline_output).value_or(TimelineFormat::text);
+      if (!t.services.empty()) {
+        fmt::print(stderr, "summon timeline: error: it shows the whole bring-up; it takes no "
+                           "service names\n");
+        return exit_invalid;
+      }
       return timeline_command(t, format, timeline_output);
     };
   });

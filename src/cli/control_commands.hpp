@@ -16,6 +16,8 @@
 
 namespace summon::cli {
 
+class Detacher;
+
 struct ControlTarget {
   ProjectRef ref;
   std::vector<std::string> services;  // the services named; empty means all
@@ -48,7 +50,7 @@ int ls_command(bool as_json);
 int ui_command(const ControlTarget& target, bool no_color);
 /// `summon up --ui`, once the supervisor `supervisor` listens: the
 /// dashboard; quitting tears the project down, `d` leaves it running.
-int ui_after_up(const std::string& file, pid_t supervisor, bool no_color);
+int ui_after_up(const std::string& file, Detacher& supervisor, bool no_color);
 
 /// Sends `request` to the project `target` names and returns its first
 /// reply when that is not an error; else the exit code, once what went

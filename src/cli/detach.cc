@@ -41,6 +41,30 @@ Detacher::~Detacher() {
   if (ready_fd_ >= 0) ::close(ready_fd_);
 }
 
+std::optional<int> Detacher::split_held() {
+  int hold[2];
+  if (::pipe2(hold, O_CLOEXEC) != 0) {
+    fmt::print(stderr, "summon: error: cannot detach: pipe: {}\n", std::strerror(errno));
+    return 1;
+  }
+  auto code = split();
+  if (code) {  // the parent: it holds the write end, until it goes
+    ::close(hold[0]);
+    held_fd_ = hold[1];
+  } else {
+    ::close(hold[1]);
+    held_fd_ = hold[0];
+  }
+  return code;
+}
+
+void Detacher::let_go() {
+  if (held_fd_ < 0) return;
+  (void)!::write(held_fd_, "d", 1);
+  ::close(held_fd_);
+  held_fd_ = -1;
+}
+
 std::optional<int> Detacher::split() {
   int out[2], err[2], ready[2];
   if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0 ||

@@ -23,6 +23,14 @@ class Detacher {
   /// and stderr to the parent until ready(). An error (no fork) is said and
   /// returned as exit code 1.
   std::optional<int> split();
+  /// As split(), and with a pipe that holds the child to the parent (`up
+  /// --ui`): the child's end reads the end of the file when the parent goes,
+  /// whichever way, unless let_go() said first that it may stay.
+  std::optional<int> split_held();
+  /// In the child: the end of the holding pipe to watch; -1 if none.
+  int held_fd() const { return held_fd_; }
+  /// In the parent: the child may outlive it (`d` in the dashboard).
+  void let_go();
   /// In the child, once everything is up: tells the parent, and from then on
   /// writes its own lines nowhere (its services' output is kept for `logs`).
   void ready();
@@ -32,6 +40,7 @@ class Detacher {
  private:
   pid_t child_ = -1;
   int ready_fd_ = -1;  // the child's end of the "ready" pipe
+  int held_fd_ = -1;   // the holding pipe: the child's read end, or the parent's write end
 };
 
 }  // namespace summon::cli

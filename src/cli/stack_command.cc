@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <utility>
 
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/read.hpp>
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
@@ -197,9 +199,9 @@ int bring_up(const Target& target, const StackArgs& args, engine::Mode mode,
   if (args.ui) {
     // The supervisor goes on on its own, as with -d, and the dashboard is
     // its client from the moment it listens.
-    if (auto code = detacher.split()) {
+    if (auto code = detacher.split_held()) {
       if (*code != 0) return *code;
-      return ui_after_up(real_path(project.file), detacher.child(), args.no_color);
+      return ui_after_up(real_path(project.file), detacher, args.no_color);
     }
   } else if (args.detach) {
     auto found = find_project(ProjectRef{std::nullopt, real_path(project.file)});
@@ -254,6 +256,17 @@ int bring_up(const Target& target, const StackArgs& args, engine::Mode mode,
         if (args.ui) detacher.ready();  // the dashboard takes over from here
         printer.tap([&server](const std::string& text) { server->own_line(text); });
       }
+    }
+    // Under `up --ui`, the dashboard's process going (but for `d`) takes the
+    // project down with it, as the end of `up` would.
+    std::optional<boost::asio::posix::stream_descriptor> held;
+    char held_byte = 0;
+    if (args.ui && detacher.held_fd() >= 0) {
+      held.emplace(stack.io(), detacher.held_fd());
+      boost::asio::async_read(*held, boost::asio::buffer(&held_byte, 1),
+                              [&stack, &held_byte](boost::system::error_code error, std::size_t) {
+                                if (error || held_byte != 'd') stack.request_stop();
+                              });
     }
     if (args.ui && !server) {
       printer.note("the dashboard needs the control socket");  // nothing to show it on

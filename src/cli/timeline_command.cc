@@ -1,5 +1,8 @@
 // `summon timeline` and `--timeline FILE` (SPEC 2 and 2.3): the last
 // bring-up, as the supervisor recorded it, in the form asked for.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -8,6 +11,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/control_commands.hpp"
+#include "runtime/write_all.hpp"
 #include "timeline/json.hpp"
 #include "timeline/svg.hpp"
 #include "timeline/text.hpp"
@@ -37,15 +41,28 @@ std::optional<TimelineFormat> timeline_format_of(const std::string& file) {
   return std::nullopt;
 }
 
+// Written to a new file beside it, then renamed into place: a symbolic or
+// hard link at `file` is replaced, never written through (SPEC 3.5), and a
+// reader never sees half a timeline.
 std::optional<std::string> write_timeline(const timeline::Timeline& timeline, TimelineFormat format,
                                           const std::string& file) {
   const std::string content = rendered(timeline, format);
-  std::FILE* out = std::fopen(file.c_str(), "w");
-  if (!out) return fmt::format("cannot write {}: {}", file, std::strerror(errno));
-  const bool written = std::fwrite(content.data(), 1, content.size(), out) == content.size();
+  const std::string temporary = fmt::format("{}.{}.tmp", file, ::getpid());
+  const int fd = ::open(temporary.c_str(),
+                        O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0644);
+  if (fd < 0) return fmt::format("cannot write {}: {}", file, std::strerror(errno));
+  const bool written = runtime::write_all(fd, content);
   const int write_error = errno;
-  if (std::fclose(out) != 0 || !written)
-    return fmt::format("cannot write {}: {}", file, std::strerror(written ? errno : write_error));
+  if (::close(fd) != 0 || !written) {
+    const int error = written ? errno : write_error;
+    ::unlink(temporary.c_str());
+    return fmt::format("cannot write {}: {}", file, std::strerror(error));
+  }
+  if (::rename(temporary.c_str(), file.c_str()) != 0) {
+    const int error = errno;
+    ::unlink(temporary.c_str());
+    return fmt::format("cannot write {}: {}", file, std::strerror(error));
+  }
   return std::nullopt;
 }
 

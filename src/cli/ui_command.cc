@@ -11,6 +11,7 @@
 
 #include "cli/control_client.hpp"
 #include "cli/control_commands.hpp"
+#include "cli/detach.hpp"
 #include "cli/printer.hpp"
 #include "ui/dashboard.hpp"
 
@@ -68,7 +69,8 @@ int ui_command(const ControlTarget& target, bool no_color) {
   return 0;
 }
 
-int ui_after_up(const std::string& file, pid_t supervisor, bool no_color) {
+int ui_after_up(const std::string& file, Detacher& detacher, bool no_color) {
+  const pid_t supervisor = detacher.child();
   const ControlTarget target{{std::nullopt, file}, {}};
   const auto supervisor_code = [supervisor] {
     int status = 0;
@@ -89,12 +91,16 @@ int ui_after_up(const std::string& file, pid_t supervisor, bool no_color) {
   auto end = dashboard.run();
   switch (end.kind) {
     case ui::DashboardEnd::detach:
+      detacher.let_go();
       fmt::print("[summon] {} runs in the background (pid {}): summon ui, summon ps, summon down\n",
                  project.info.name, supervisor);
       return 0;
-    case ui::DashboardEnd::no_terminal:
+    case ui::DashboardEnd::no_terminal: {
       fmt::print(stderr, "summon up: error: {}; the project goes down\n", end.words);
-      [[fallthrough]];
+      down_command(target, std::nullopt);
+      supervisor_code();
+      return 2;
+    }
     case ui::DashboardEnd::quit: {
       // As Ctrl-C on `up`: the project goes down in order.
       const int code = down_command(target, std::nullopt);

@@ -290,6 +290,12 @@ void Connection::batch_soon() {
 void Connection::send_batch() {
   auto& batch = *batching_;
   batch.due = false;
+  // A reader that does not read holds its queue's bound and no more: what
+  // comes meanwhile is counted, and the newest of it sent once it reads.
+  if (queued_bytes_ > max_queued) {
+    batch_soon();
+    return;
+  }
   auto lines = server_.stack().board().newest(batch.wanted, batch.sent_through, batch.most);
   if (batch.unsent > lines.size()) send(json_line({{"dropped", batch.unsent - lines.size()}}));
   for (const auto& line : lines) send_line(line);

@@ -31,7 +31,7 @@ inline constexpr KeyHelp key_help[] = {
     {"a", "output of all services"},
     {"r", "restart the selected service, and what follows it"},
     {"s", "start the selected service (and what it needs)"},
-    {"x", "stop the selected service (and what needs it)"},
+    {"x", "stop the selected service"},
     {"PgUp PgDn  b Space", "scroll the output a page"},
     {"Home End  g G", "the oldest / the newest line (End follows)"},
     {"f", "follow the newest output: on / off"},

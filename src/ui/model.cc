@@ -1,5 +1,6 @@
 #include "ui/model.hpp"
 
+#include "runtime/ansi.hpp"
 #include "ui/keys.hpp"
 
 #include <algorithm>
@@ -27,6 +28,13 @@ bool printable(int key) {
 }
 
 }  // namespace
+
+std::string screen_text(std::string_view text) {
+  std::string out = runtime::strip_ansi(text);
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  return out;
+}
 
 std::size_t columns_of(std::string_view text) {
   return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
@@ -72,6 +80,7 @@ void Model::add_lines(std::vector<OutputEntry> entries) {
   const auto by_number = [](const OutputEntry& a, const OutputEntry& b) {
     return a.number < b.number;
   };
+  for (auto& entry : entries) entry.text = screen_text(entry.text);
   std::sort(entries.begin(), entries.end(), by_number);
   if (lines_.empty() || entries.front().number > lines_.back().number) {
     for (auto& entry : entries) lines_.push_back(std::move(entry));  // the usual case: all new
@@ -106,7 +115,7 @@ int Model::prefix_columns() const {
   if (!shown_.empty()) return 0;
   std::size_t widest = 0;
   for (const auto& row : rows_) widest = std::max(widest, columns_of(row.name));
-  return static_cast<int>(widest) + 3;
+  return static_cast<int>(std::min(widest, longest_prefix)) + 3;
 }
 
 int Model::rows_of(const OutputEntry& entry, int columns) const {
@@ -129,6 +138,10 @@ std::optional<std::size_t> Model::bottom() const {
         std::upper_bound(lines_.begin(), lines_.end(), *bottom_number_,
                          [](std::uint64_t n, const OutputEntry& e) { return n < e.number; });
     end = static_cast<std::size_t>(after - lines_.begin());
+    // The line it stopped at is no longer kept: the oldest shown that is.
+    if (end == 0)
+      for (std::size_t i = 0; i < lines_.size(); ++i)
+        if (shows(lines_[i])) return i;
   }
   while (end > 0) {
     if (shows(lines_[end - 1])) return end - 1;

@@ -81,7 +81,9 @@ class Model {
   /// How many rows a line takes at `columns`.
   int rows_of(const OutputEntry& entry, int columns) const;
   std::size_t kept() const { return lines_.size(); }
-  /// Columns before each line's text: `NAME | ` when all are shown.
+  /// Columns before each line's text: `NAME | ` when all are shown, the
+  /// names cut to at most longest_prefix.
+  static constexpr std::size_t longest_prefix = 16;
   int prefix_columns() const;
 
  private:
@@ -124,6 +126,10 @@ class Model {
   std::set<std::string> fresh_;
   int pane_rows_ = 10, pane_columns_ = 80;
 };
+
+/// What a service wrote, fit for a grid of cells and for searching what is
+/// seen: no escape sequences (colours), every other control character a space.
+std::string screen_text(std::string_view text);
 
 /// Columns a text takes: one per UTF-8 code point.
 std::size_t columns_of(std::string_view text);

@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 
-#include "runtime/ansi.hpp"
 #include "ui/keys.hpp"
 
 namespace summon::ui {
@@ -25,15 +24,6 @@ std::vector<std::string_view> code_points(std::string_view text) {
     out.push_back(text.substr(i, next - i));
     i = next;
   }
-  return out;
-}
-
-// What a service wrote, fit for a cell grid: no escape sequences, and every
-// other control character a space.
-std::string shown_text(std::string_view text) {
-  std::string out = runtime::strip_ansi(text);
-  for (char& c : out)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
   return out;
 }
 
@@ -148,7 +138,7 @@ void draw_output(Model& model, Canvas& canvas, int top, int height) {
   // not fit shows its end.
   int row = top + height;
   for (auto entry = lines.rbegin(); entry != lines.rend() && row > top; ++entry) {
-    const std::string text = shown_text((*entry)->text);
+    const std::string& text = (*entry)->text;
     const auto cells = line_cells(model, **entry, text);
     const int room = std::max(width - prefix, 1);
     const int rows = model.rows_of(**entry, width);

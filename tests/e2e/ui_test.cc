@@ -158,6 +158,36 @@ TEST_CASE(
   CHECK(run_summon({"ps", fixture()}, sandbox.options()).exit_code == 3);
 }
 
+TEST_CASE("up --ui: the dashboard's process killed takes the project down; d leaves it up") {
+  if (skip_without_tmux()) return;
+  Sandbox sandbox;
+  SUBCASE("SIGKILL") {
+    TmuxTerminal terminal(sandbox.dir(), then_exit_code({"up", "--ui", fixture()}),
+                          terminal_env(sandbox), sandbox.dir().string());
+    REQUIRE(terminal.wait_for(
+        [](const std::string& screen) { return shows_state(screen, "db", "ready"); }, 20s));
+    ::kill(summon_in(terminal), SIGKILL);
+    REQUIRE(terminal.wait_for_text("EXITED 137"));
+    for (const char* service : {"db", "api"})
+      for (pid_t pid : starts(sandbox.record(), service)) CHECK(wait_gone(pid, 20s));
+    CHECK(all_gone(sandbox.record()));
+  }
+  SUBCASE("d") {
+    TmuxTerminal terminal(sandbox.dir(), then_exit_code({"up", "--ui", fixture()}),
+                          terminal_env(sandbox), sandbox.dir().string());
+    REQUIRE(terminal.wait_for(
+        [](const std::string& screen) { return shows_state(screen, "api", "started"); }, 20s));
+    make_go(sandbox);
+    REQUIRE(terminal.wait_for_text("dash  2/2 ready"));
+    terminal.keys({"d"});
+    REQUIRE(terminal.wait_for_text("EXITED 0"));
+    CHECK(contains(terminal.screen(), "dash runs in the background"));
+    CHECK(run_summon({"ps", fixture()}, sandbox.options()).exit_code == 0);
+    CHECK(run_summon({"down", fixture()}, sandbox.options()).exit_code == 0);
+    CHECK(all_gone(sandbox.record()));
+  }
+}
+
 TEST_CASE(
     "summon ui drives a detached project: a restart from a key, a search, Ctrl-C leaves it up") {
   if (skip_without_tmux()) return;
@@ -305,7 +335,7 @@ TEST_CASE("a terminal curses does not know: an error, and up --ui takes its proj
   INFO(screen);
   CHECK(contains(screen, "cannot use the terminal (TERM=no-such-terminal)"));
   CHECK(contains(screen, "dash is down"));
-  CHECK(contains(screen, "EXITED 0"));
+  CHECK(contains(screen, "EXITED 2"));
   CHECK(all_gone(sandbox.record()));
   CHECK(run_summon({"ps", fixture()}, sandbox.options()).exit_code == 3);
 }

@@ -298,6 +298,36 @@ TEST_CASE("many services: the table scrolls to keep the selection in view") {
   CHECK(grid.styles[static_cast<std::size_t>(selected)][0] == ui::Style::selected);
 }
 
+TEST_CASE("colours and control characters are taken out before lines are measured or searched") {
+  auto model = two_services();
+  model.add_lines({{1, "db", false, "", "\x1b[1;32mINFO\x1b[0m\tready"}});
+  auto shown = model.visible(10, 80);
+  REQUIRE(shown.size() == 1);
+  CHECK(shown[0]->text == "INFO ready");
+  model.press('/');
+  for (char c : std::string("[32m")) model.press(c);
+  model.press(ui::key::enter);
+  CHECK_FALSE(model.current_match());
+}
+
+TEST_CASE("a paused view whose line is no longer kept shows the oldest that is") {
+  auto model = two_services();
+  model.set_pane(10, 80);
+  model.add_lines(numbered("db", 1, 100));
+  model.press('g');  // paused at the oldest
+  CHECK(model.visible(10, 80).front()->number == 1);
+  model.add_lines(numbered("db", 101, 100 + ui::Model::lines_kept));  // 1 to 100 go
+  auto shown = model.visible(10, 80);
+  REQUIRE_FALSE(shown.empty());
+  CHECK(shown.front()->number == 101);
+}
+
+TEST_CASE("the output's name prefix is cut for long names") {
+  ui::Model model("p");
+  model.set_services({row(std::string(60, 'n'), "ready", 1)}, Clock::now());
+  CHECK(model.prefix_columns() == static_cast<int>(ui::Model::longest_prefix) + 3);
+}
+
 TEST_CASE("short forms of durations and sizes") {
   CHECK(ui::short_duration(1234) == "1.2s");
   CHECK(ui::short_duration(125'000) == "2m05s");
