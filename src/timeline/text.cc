@@ -45,13 +45,16 @@ std::string path_line(const Timeline& timeline, const std::vector<std::size_t>& 
   const char* what = last.completed ? "completed" : last.ready ? "ready" : "failed";
   std::string line = fmt::format("critical path: {} {} at {}", last.name, what,
                                  end ? duration_text(*end) : std::string("-"));
+  // Each dependency with its own share: from when what it waited for was
+  // there (the start, for the last) to when it was there itself.
+  const auto there = [&](std::size_t k) -> std::optional<Duration> {
+    return there_by(services[path[k]], services[path[k - 1]].spawned.value_or(Duration{}));
+  };
   for (std::size_t k = 1; k < path.size(); ++k) {
-    const auto& left = services[path[k - 1]];
-    const auto& right = services[path[k]];
-    const auto left_end = left.end() ? left.end() : left.failed;
-    const auto right_there = there_by(right, left.spawned.value_or(Duration{}));
-    const auto gap = left_end && right_there ? *left_end - *right_there : Duration{};
-    line += fmt::format(" ← {} +{}", right.name, duration_text(gap));
+    const auto own_there = there(k);
+    const auto before = k + 1 < path.size() ? there(k + 1) : std::optional<Duration>(Duration{});
+    const auto share = own_there && before ? *own_there - *before : Duration{};
+    line += fmt::format(" ← {} +{}", services[path[k]].name, duration_text(share));
   }
   return line;
 }
