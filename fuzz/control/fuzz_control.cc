@@ -49,8 +49,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (request.timeout_seconds &&
       !(*request.timeout_seconds > 0 && *request.timeout_seconds <= max_seconds))
     std::abort();
-  const bool for_logs = request.lines || request.since_seconds || request.follow;
+  const bool for_logs = request.lines || request.since_seconds || request.every_seconds;
   if (for_logs && request.command != Command::logs) std::abort();
+  if (request.follow && request.command != Command::logs && request.command != Command::ps)
+    std::abort();
+  if (request.every_seconds && (!request.follow || *request.every_seconds < min_every_seconds))
+    std::abort();
   if (request.timeout_seconds && request.command != Command::down) std::abort();
   const bool named = request.command == Command::stop || request.command == Command::start ||
                      request.command == Command::restart;

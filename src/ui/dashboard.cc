@@ -34,7 +34,9 @@ constexpr auto frame = std::chrono::microseconds(1'000'000 / 30);  // at most 30
 // Lines per batch of the live output: a screenful, as tall as the terminal
 // was at the start (what scrolls past faster is read back from the history).
 constexpr long least_batch = 30;
-constexpr long history_lines = 10'000;  // per service, what the supervisor keeps
+constexpr long history_lines = 10'000;
+constexpr std::size_t failure_lines =
+    20;  // of a failed service, said after the end  // per service, what the supervisor keeps
 
 // One request on its own connection, and each reply line as it comes.
 class Exchange : public std::enable_shared_from_this<Exchange> {
@@ -119,18 +121,15 @@ class Loop {
     ps.command = control::Command::ps;
     ps.follow = true;
     if (!open(
-            ps, [this](const json& reply) { on_table(reply); },
-            [this] {
-              finish({DashboardEnd::project_ended, ended_words()});
-            }))
+            ps, [this](const json& reply) { on_table(reply); }, [this] { project_ending(false); }))
       return end_;
     control::Request live;
     live.command = control::Command::logs;
     live.follow = true;
     live.lines = std::max<long>(least_batch, terminal_.rows());
     live.every_seconds = std::chrono::duration<double>(frame).count();
-    open(
-        live, [this](const json& reply) { on_live(reply); }, [] {});
+    live_open_ = open(
+        live, [this](const json& reply) { on_live(reply); }, [this] { project_ending(true); });
     redraw();
     io_.run();
     for (auto& exchange : exchanges_) exchange->stop();
@@ -281,10 +280,36 @@ class Loop {
     });
   }
 
+  // Both streams end with the project; the output's last lines may come
+  // after the table's end, and are waited for (a little).
+  void project_ending(bool output) {
+    (output ? live_open_ : table_open_) = false;
+    if (!table_open_ && !live_open_) {
+      model_.add_lines(std::exchange(incoming_, {}));
+      finish({DashboardEnd::project_ended, ended_words()});
+    } else if (!table_open_) {
+      ending_timer_.expires_after(std::chrono::seconds(1));
+      ending_timer_.async_wait([this](boost::system::error_code error) {
+        if (!error) project_ending(true);
+      });
+    }
+  }
+
+  // What `up` would have left on the terminal: each failed service's reason
+  // and last lines (as many as SPEC 3.1's summary), and what was skipped.
   std::string ended_words() const {
     std::string words = fmt::format("summon: {} is no longer up", model_.project());
-    for (const auto& row : model_.rows())
-      if (row.state == "failed") words += fmt::format("\n  {}: {}", row.name, row.reason);
+    if (model_.rows().empty()) return words + " (it ended before the dashboard had its state)";
+    for (const auto& row : model_.rows()) {
+      if (row.state == "skipped") words += fmt::format("\n{} skipped", row.name);
+      if (row.state != "failed") continue;
+      words += fmt::format("\n{}: {}", row.name, row.reason);
+      const auto tail = model_.last_lines(row.name, failure_lines);
+      if (!tail.empty())
+        words += fmt::format("\nlast {} line{} of {}:", tail.size(), tail.size() == 1 ? "" : "s",
+                             row.name);
+      for (const auto* line : tail) words += fmt::format("\n  {} | {}", row.name, line->text);
+    }
     return words;
   }
 
@@ -308,6 +333,8 @@ class Loop {
   std::list<std::shared_ptr<Exchange>> exchanges_;
   Clock::time_point last_frame_{};
   bool frame_due_ = false;
+  bool table_open_ = true, live_open_ = false;
+  asio::steady_timer ending_timer_{io_};
   bool over_ = false;
   DashboardEnd end_;
 };

@@ -150,6 +150,15 @@ std::optional<std::size_t> Model::bottom() const {
   return std::nullopt;
 }
 
+std::vector<const OutputEntry*> Model::last_lines(const std::string& service,
+                                                  std::size_t count) const {
+  std::vector<const OutputEntry*> out;
+  for (auto line = lines_.rbegin(); line != lines_.rend() && out.size() < count; ++line)
+    if (line->service == service) out.push_back(&*line);
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
 std::vector<const OutputEntry*> Model::visible(int rows, int columns) const {
   std::vector<const OutputEntry*> out;
   auto at = bottom();

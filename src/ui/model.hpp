@@ -81,6 +81,8 @@ class Model {
   /// How many rows a line takes at `columns`.
   int rows_of(const OutputEntry& entry, int columns) const;
   std::size_t kept() const { return lines_.size(); }
+  /// The last `count` lines of `service` kept, oldest first.
+  std::vector<const OutputEntry*> last_lines(const std::string& service, std::size_t count) const;
   /// Columns before each line's text: `NAME | ` when all are shown, the
   /// names cut to at most longest_prefix.
   static constexpr std::size_t longest_prefix = 16;

@@ -325,6 +325,23 @@ TEST_CASE("summon ui: no project is exit 3; no terminal is exit 2") {
   CHECK(starts(sandbox.record(), "db").empty());
 }
 
+TEST_CASE("up --ui whose bring-up fails says why once the terminal is back, exit 1") {
+  if (skip_without_tmux()) return;
+  Sandbox sandbox;
+  TmuxTerminal terminal(sandbox.dir(),
+                        then_exit_code({"up", "--ui", runtime_fixture("dashboard_fail.yaml")}),
+                        terminal_env(sandbox), sandbox.dir().string());
+  REQUIRE(terminal.wait_for_text("EXITED"));
+  const std::string screen = terminal.screen();
+  INFO(screen);
+  CHECK(contains(screen, "summon: dashfail is no longer up"));
+  CHECK(contains(screen, "broken: exited with code 3 before it was ready"));
+  CHECK(contains(screen, "web skipped"));
+  CHECK(contains(screen, "EXITED 1"));
+  CHECK(terminal.format("#{alternate_on}") == "0");
+  CHECK(all_gone(sandbox.record()));
+}
+
 TEST_CASE("a terminal curses does not know: an error, and up --ui takes its project down") {
   if (skip_without_tmux()) return;
   Sandbox sandbox;
