@@ -181,7 +181,7 @@ TEST_CASE("a folder without a services file is refused") {
   TempDir dir;
   auto run = check(dir.path().string(), ".");
   CHECK(run.exit_code == 2);
-  CHECK(run.err == ".: error: no services.yaml or summon.yaml in this folder\n");
+  CHECK(run.err == ".: error: no services.yaml, summon.yaml or Procfile in this folder\n");
 }
 
 TEST_CASE("a missing file is refused") {
