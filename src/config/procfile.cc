@@ -49,11 +49,12 @@ void parse_line(std::string_view line, int number, const std::string& file,
                       "expected NAME: COMMAND (a process name, a colon, then its command)");
     return;
   }
-  std::size_t end = line.find_last_not_of(blanks, colon - 1);
-  if (end == std::string_view::npos || end < start) {
+  if (colon == start) {
     diagnostics.error(file, at(colon), "there is no process name before ':'");
     return;
   }
+  // line[start] is not blank, so the name ends at or after it.
+  std::size_t end = line.find_last_not_of(blanks, colon - 1);
   std::string_view name = line.substr(start, end + 1 - start);
   for (std::size_t i = 0; i < name.size(); ++i)
     if (!is_name_char(name[i])) {
