@@ -91,8 +91,8 @@ void parse_line(std::string_view line, int number, const std::string& file,
     return;
   }
   std::size_t last = line.find_last_not_of(blanks);
-  out.push_back({std::string(name), std::string(line.substr(command, last + 1 - command)),
-                 at(start)});
+  out.push_back(
+      {std::string(name), std::string(line.substr(command, last + 1 - command)), at(start)});
 }
 
 std::optional<std::string> environment_variable(const std::string& name) {
@@ -111,9 +111,8 @@ EnvList beside_dotenv(const std::string& dir, Diagnostics& diagnostics) {
 }
 
 // foreman's base port: PORT from the .env, else from the environment, else 5000.
-std::optional<int> base_port(const EnvList& dotenv, const std::string& dir,
-                             const std::string& file, const LoadOptions& options,
-                             Diagnostics& diagnostics) {
+std::optional<int> base_port(const EnvList& dotenv, const std::string& dir, const std::string& file,
+                             const LoadOptions& options, Diagnostics& diagnostics) {
   std::optional<std::string> value;
   std::string where;
   for (auto it = dotenv.rbegin(); it != dotenv.rend() && !value; ++it)

@@ -247,7 +247,7 @@ services:
 }
 
 TEST_CASE("config's output is a valid services file of the same project") {
-  for (const char* project : {"shop", "small", "named", "secrets", "supervision"}) {
+  for (const char* project : {"shop", "small", "named", "secrets", "supervision", "procfile"}) {
     CAPTURE(project);
     auto config = summon({"config", project, "--show-secrets"});
     REQUIRE(config.exit_code == 0);

@@ -102,7 +102,8 @@ TEST_CASE("PORT in the environment is the base, as foreman's is") {
 TEST_CASE("PORT in the .env beside the Procfile wins over the environment's as the base") {
   TempDir dir;
   dir.write(".env", "PORT=8000\n");
-  auto project = procfile_or_fail("a: x\nb: x\n", with_env({{"PORT", "7000"}}), dir.file("Procfile"));
+  auto project =
+      procfile_or_fail("a: x\nb: x\n", with_env({{"PORT", "7000"}}), dir.file("Procfile"));
   CHECK(env_value(project.services[0].env, "PORT") == "8000");
   CHECK(env_value(project.services[1].env, "PORT") == "8100");
   // A service's own PORT is later in its environment than the .env's.
@@ -153,7 +154,8 @@ TEST_CASE("nothing in a command is interpolated: $ is the shell's") {
 }
 
 TEST_CASE("white space around names and commands, CRLF and a byte order mark are dropped") {
-  auto project = procfile_or_fail("\xEF\xBB\xBFweb:python3 app.py\r\n  worker :\t rake jobs:work  \r\n");
+  auto project =
+      procfile_or_fail("\xEF\xBB\xBFweb:python3 app.py\r\n  worker :\t rake jobs:work  \r\n");
   REQUIRE(project.services.size() == 2);
   CHECK(project.services[0].name == "web");
   CHECK(project.services[0].command.argv[2] == "python3 app.py");
@@ -234,8 +236,8 @@ TEST_CASE("escape_interpolation gives back the text when interpolated") {
     config::InterpolationContext context;
     context.lookup = [](const std::string&) { return std::optional<std::string>("WRONG"); };
     config::Diagnostics diagnostics;
-    auto back = config::interpolate(config::escape_interpolation(text), context, "f", {},
-                                    diagnostics);
+    auto back =
+        config::interpolate(config::escape_interpolation(text), context, "f", {}, diagnostics);
     CHECK(back == text);
   }
 }
