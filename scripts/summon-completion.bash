@@ -1,13 +1,14 @@
 # Bash completion for summon: its commands, each command's options, the
 # services of the file the line names (else of $SUMMON_FILE, else of
-# ./services.yaml or ./summon.yaml), and for -p the running projects.
+# ./services.yaml, ./summon.yaml or ./Procfile), and for -p the running projects.
 #
 # Installed by `meson install` as share/bash-completion/completions/summon,
 # where bash-completion finds it; or, by hand: source scripts/summon-completion.bash
 
 # The services file a command line names: FILE (the first argument after
-# the command, when it names a file or folder or ends in .yaml/.yml), -f or
-# --file, else $SUMMON_FILE, else ./services.yaml or ./summon.yaml.
+# the command, when it names a file or folder, ends in .yaml/.yml or is a
+# Procfile*), -f or --file, else $SUMMON_FILE, else ./services.yaml,
+# ./summon.yaml or ./Procfile.
 _summon_file() {
   local command=$1 file='' word i first=1
   shift
@@ -23,7 +24,7 @@ _summon_file() {
       -*) ;;
       *)
         if ((first)) && [[ -z $file ]] &&
-          [[ -e $word || $word == *.yaml || $word == *.yml ]]; then
+          [[ -e $word || $word == *.yaml || $word == *.yml || ${word##*/} == Procfile* ]]; then
           file=$word
         fi
         first=0
@@ -32,10 +33,13 @@ _summon_file() {
   done
   [[ -n $file ]] || file=${SUMMON_FILE-}
   if [[ -z $file ]]; then
-    if [[ -f services.yaml ]]; then file=services.yaml; elif [[ -f summon.yaml ]]; then file=summon.yaml; fi
+    if [[ -f services.yaml ]]; then file=services.yaml; elif [[ -f summon.yaml ]]; then file=summon.yaml
+    elif [[ -f Procfile ]]; then file=Procfile; fi
   fi
   if [[ -d $file ]]; then
-    if [[ -f $file/services.yaml ]]; then file=$file/services.yaml; else file=$file/summon.yaml; fi
+    if [[ -f $file/services.yaml ]]; then file=$file/services.yaml
+    elif [[ -f $file/summon.yaml || ! -f $file/Procfile ]]; then file=$file/summon.yaml
+    else file=$file/Procfile; fi
   fi
   printf '%s\n' "$file"
 }

@@ -12,6 +12,8 @@
 #include "cli/compiled.hpp"
 #include "config/duration.hpp"
 #include "config/environment.hpp"
+#include "config/interpolate.hpp"
+#include "config/procfile.hpp"
 #include "config/secrets.hpp"
 
 namespace summon::cli {
@@ -26,10 +28,11 @@ class ConfigPrinter {
 
   std::string print(const config::ProjectSpec& project,
                     const std::vector<graph::ServiceIndex>& selected) {
+    literal_commands_ = config::is_procfile(project.file);
     out_ << YAML::BeginMap;
     out_ << YAML::Key << "name" << YAML::Value << shown(project.name);
-    env("env", config::merge_environment({&project.env_file_env, &project.env}),
-        config::looks_secret);
+    auto from_files = literal(project.env_file_env);
+    env("env", config::merge_environment({&from_files, &project.env}), config::looks_secret);
     if (!project.ports.empty()) out_ << YAML::Key << "ports" << YAML::Value << YAML::Flow << project.ports;
     out_ << YAML::Key << "services" << YAML::Value << YAML::BeginMap;
     for (auto i : selected) service(project.services[i]);
@@ -49,6 +52,16 @@ class ConfigPrinter {
     return out;
   }
 
+  // dotenv values and a Procfile's commands are text as written, where `${`
+  // means nothing: they are printed so that reading them back gives them
+  // again (masked first, so that a secret is found as it was written).
+  config::EnvList literal(const config::EnvList& entries) const {
+    config::EnvList out;
+    for (const auto& [name, value] : entries)
+      out.emplace_back(name, config::escape_interpolation(shown(value)));
+    return out;
+  }
+
   // A key that looks secret shows `***` whatever its value, however short.
   void env(const char* key, const config::EnvList& entries, bool (*secret)(std::string_view)) {
     if (entries.empty()) return;
@@ -65,7 +78,9 @@ class ConfigPrinter {
   }
 
   void command_value(const config::Command& command) {
-    if (command.shell)
+    if (command.shell && literal_commands_)
+      out_ << config::escape_interpolation(shown(command.argv.back()));
+    else if (command.shell)
       out_ << shown(command.argv.back());
     else
       out_ << YAML::Flow << shown(command.argv);
@@ -75,8 +90,8 @@ class ConfigPrinter {
     out_ << YAML::Key << service.name << YAML::Value << YAML::BeginMap;
     command("command", service.command);
     out_ << YAML::Key << "cwd" << YAML::Value << shown(service.cwd);
-    env("env", config::merge_environment({&service.env_file_env, &service.env}),
-        config::looks_secret);
+    auto from_files = literal(service.env_file_env);
+    env("env", config::merge_environment({&from_files, &service.env}), config::looks_secret);
     if (!service.depends_on.empty()) {
       out_ << YAML::Key << "depends_on" << YAML::Value << YAML::BeginMap;
       for (const auto& dependency : service.depends_on) {
@@ -186,6 +201,7 @@ class ConfigPrinter {
   }
 
   bool show_secrets_;
+  bool literal_commands_ = false;
   config::Secrets secrets_;
   YAML::Emitter out_;
 };

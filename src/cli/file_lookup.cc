@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "config/procfile.hpp"
+
 namespace summon::cli {
 
 namespace fs = std::filesystem;
@@ -13,18 +15,19 @@ namespace {
 
 bool looks_like_file(const std::string& arg) {
   std::error_code error;
-  return fs::exists(arg, error) || arg.ends_with(".yaml") || arg.ends_with(".yml");
+  return fs::exists(arg, error) || arg.ends_with(".yaml") || arg.ends_with(".yml") ||
+         config::is_procfile(arg);
 }
 
 // A folder stands for the services file in it.
 std::optional<std::string> file_in(const std::string& path, std::string& error) {
   std::error_code ec;
   if (!fs::is_directory(path, ec)) return path;
-  for (const char* name : {"services.yaml", "summon.yaml"}) {
+  for (const char* name : {"services.yaml", "summon.yaml", "Procfile"}) {
     fs::path candidate = fs::path(path) / name;
     if (fs::exists(candidate, ec)) return candidate.lexically_normal().string();
   }
-  error = fmt::format("{}: error: no services.yaml or summon.yaml in this folder", path);
+  error = fmt::format("{}: error: no services.yaml, summon.yaml or Procfile in this folder", path);
   return std::nullopt;
 }
 
@@ -52,8 +55,8 @@ std::optional<Target> find_target(const std::optional<std::string>& file_flag,
     auto found = file_in(".", ignored);
     if (!found) {
       error =
-          "summon: error: no services.yaml or summon.yaml here; name the file (summon check "
-          "FILE), or use -f FILE or $SUMMON_FILE";
+          "summon: error: no services.yaml, summon.yaml or Procfile here; name the file (summon "
+          "check FILE), or use -f FILE or $SUMMON_FILE";
       return std::nullopt;
     }
     given = fs::path(*found).filename().string();

@@ -13,9 +13,10 @@ struct Target {
 };
 
 /// FILE is the first positional argument when it names an existing file or
-/// folder (a folder means its services.yaml, else summon.yaml) or ends in
-/// .yaml/.yml; otherwise `file_flag` (-f), else $SUMMON_FILE, else
-/// services.yaml or summon.yaml in the current folder. The other positionals
+/// folder (a folder means its services.yaml, else summon.yaml, else
+/// Procfile), ends in .yaml/.yml, or is named `Procfile` or `Procfile.*`;
+/// otherwise `file_flag` (-f), else $SUMMON_FILE, else services.yaml,
+/// summon.yaml or Procfile in the current folder. The other positionals
 /// are service names. On failure returns nullopt and sets `error`.
 std::optional<Target> find_target(const std::optional<std::string>& file_flag,
                                   std::vector<std::string> positionals, std::string& error);

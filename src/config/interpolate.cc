@@ -252,4 +252,15 @@ std::optional<std::string> interpolate(std::string_view text, const Interpolatio
   return Expander(text, context, file, mark, diagnostics).run();
 }
 
+std::string escape_interpolation(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    out.push_back(text[i]);
+    if (text[i] == '$' && i + 1 < text.size() && (text[i + 1] == '$' || text[i + 1] == '{'))
+      out.push_back('$');
+  }
+  return out;
+}
+
 }  // namespace summon::config

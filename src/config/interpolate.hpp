@@ -54,4 +54,9 @@ std::optional<std::string> interpolate(std::string_view text, const Interpolatio
                                        const std::string& file, Mark mark,
                                        Diagnostics& diagnostics);
 
+/// `text` written so that interpolating it gives `text` back: each `$`
+/// followed by `$` or `{` is doubled (`${HOME}` becomes `$${HOME}`, `$$`
+/// becomes `$$$`); any other `$` stays as it is (`$PORT`).
+std::string escape_interpolation(std::string_view text);
+
 }  // namespace summon::config

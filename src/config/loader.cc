@@ -9,6 +9,7 @@
 
 #include "config/dotenv.hpp"
 #include "config/node.hpp"
+#include "config/procfile.hpp"
 #include "config/reader.hpp"
 #include "config/schema.hpp"
 #include "config/source.hpp"
@@ -147,6 +148,7 @@ LoadResult load_project_text(const std::string& text, const std::string& path,
   LoadResult result;
   Diagnostics& diagnostics = result.diagnostics;
   if (!check_text(text, path, diagnostics)) return result;
+  if (is_procfile(path)) return load_procfile_text(text, path, options);
   auto root = parse_yaml(text, path, diagnostics);
   if (!root) return result;
   if (!check_schema(*root, path, diagnostics) && !root->is_map()) return result;

@@ -30,11 +30,12 @@ struct LoadResult {
   bool ok() const { return project && diagnostics.empty(); }
 };
 
-/// Loads the file at `path` (named as given in every diagnostic).
+/// Loads the file at `path` (named as given in every diagnostic). A file named
+/// `Procfile` or `Procfile.*` is read as a Procfile (config/procfile.hpp).
 LoadResult load_project(const std::string& path, const LoadOptions& options = {});
 
 /// Loads `text` as if it were the file at `path`; relative paths in it are
-/// resolved against path's folder.
+/// resolved against path's folder. A Procfile by its name, as above.
 LoadResult load_project_text(const std::string& text, const std::string& path,
                              const LoadOptions& options = {});
 

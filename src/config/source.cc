@@ -69,8 +69,8 @@ std::optional<std::string> read_source(const std::string& path, Diagnostics& dia
     return std::nullopt;
   }
   if (S_ISDIR(st.st_mode)) {
-    diagnostics.error(path, {},
-                      "is a folder with no services.yaml or summon.yaml in it; name a file");
+    diagnostics.error(
+        path, {}, "is a folder with no services.yaml, summon.yaml or Procfile in it; name a file");
     return std::nullopt;
   }
   if (S_ISREG(st.st_mode) && static_cast<std::size_t>(st.st_size) > max_source_bytes) {

@@ -247,7 +247,7 @@ services:
 }
 
 TEST_CASE("config's output is a valid services file of the same project") {
-  for (const char* project : {"shop", "small", "named", "secrets", "supervision"}) {
+  for (const char* project : {"shop", "small", "named", "secrets", "supervision", "procfile"}) {
     CAPTURE(project);
     auto config = summon({"config", project, "--show-secrets"});
     REQUIRE(config.exit_code == 0);
@@ -306,11 +306,11 @@ TEST_CASE("a --timeout that is not a duration is a usage error") {
   CHECK(run.err.find("--timeout 'soon' is not a duration") != std::string::npos);
 }
 
-TEST_CASE("every services file under examples/ passes check") {
+TEST_CASE("every services file and Procfile under examples/ passes check") {
   int checked = 0;
   for (const auto& entry : fs::recursive_directory_iterator(source_root("examples"))) {
     auto name = entry.path().filename().string();
-    if (name != "services.yaml" && name != "summon.yaml") continue;
+    if (name != "services.yaml" && name != "summon.yaml" && name != "Procfile") continue;
     auto file = entry.path().string();
     CAPTURE(file);
     auto run = run_summon({"check", file});

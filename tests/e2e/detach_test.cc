@@ -134,4 +134,32 @@ TEST_CASE("a detached supervisor killed with SIGKILL leaves no service behind") 
   CHECK(ps.exit_code == 3);
 }
 
+TEST_CASE("a Procfile runs in the background, found again by its path, until down") {
+  Sandbox sandbox;
+  const auto procfile = sandbox.dir().string() + "/Procfile";
+  std::ofstream(procfile)
+      << "web: \"$SUMMON_TEST_SERVICE\" --name web --record \"$RECORD\" --print \"web on $PORT\"\n"
+         "worker: \"$SUMMON_TEST_SERVICE\" --name worker --record \"$RECORD\"\n";
+  auto up = run_summon({"up", "-d", "Procfile"}, sandbox.options({{"PORT", "6000"}}));
+  INFO(describe(up));
+  REQUIRE(up.exit_code == 0);
+  const pid_t supervisor = supervisor_of(up);
+  REQUIRE(supervisor > 0);
+
+  auto ps = run_summon({"ps", "--json", procfile}, sandbox.options());
+  REQUIRE(ps.exit_code == 0);
+  auto listed = nlohmann::json::parse(ps.out);
+  REQUIRE(listed["services"].size() == 2);
+  CHECK(listed["services"][0]["name"] == "web");
+  CHECK(listed["services"][1]["name"] == "worker");
+  auto logs = run_summon({"logs", "Procfile", "web"}, sandbox.options());
+  CHECK(contains(logs.out, "web | web on 6000"));
+
+  auto down = run_summon({"down", "."}, sandbox.options());
+  INFO(describe(down));
+  CHECK(down.exit_code == 0);
+  CHECK(wait_gone(supervisor, 10s));
+  CHECK(survivors(sandbox.record()) == std::vector<std::string>{});
+}
+
 }  // namespace summon::testing

@@ -42,7 +42,7 @@ TEST_CASE("a positional folder without services.yaml means its summon.yaml") {
 TEST_CASE("a folder with neither file is an error") {
   auto run = check_in(fixtures(), {"errors"});
   CHECK(run.exit_code == 2);
-  CHECK(run.err == "errors: error: no services.yaml or summon.yaml in this folder\n");
+  CHECK(run.err == "errors: error: no services.yaml, summon.yaml or Procfile in this folder\n");
 }
 
 TEST_CASE("a missing FILE ending in .yaml or .yml cannot be read") {
@@ -102,7 +102,7 @@ TEST_CASE("with no file anywhere, the error says how to name one") {
   auto run = check_in(empty.path().string(), {});
   CHECK(run.exit_code == 2);
   CHECK(run.out == "");
-  CHECK(run.err.find("no services.yaml or summon.yaml here") != std::string::npos);
+  CHECK(run.err.find("no services.yaml, summon.yaml or Procfile here") != std::string::npos);
   CHECK(run.err.find("-f FILE") != std::string::npos);
   CHECK(run.err.find("$SUMMON_FILE") != std::string::npos);
 }

@@ -63,7 +63,9 @@ TEST_CASE("every file in tests/hostile/ gets exactly its expected answer") {
   REQUIRE(cases.size() >= 20);
 
   for (const auto& expected_path : cases) {
-    auto input = expected_path.stem().string() + ".yaml";
+    // NAME.expected answers for NAME.yaml, or for a Procfile named NAME.
+    auto stem = expected_path.stem().string();
+    auto input = stem.starts_with("Procfile.") ? stem : stem + ".yaml";
     CAPTURE(input);
     auto expected = read_file(expected_path);
     auto newline = expected.find('\n');
@@ -177,11 +179,74 @@ TEST_CASE("a 1 MB line of junk is refused") {
   CHECK(first_error(run).size() < 200);
 }
 
+TEST_CASE("a Procfile over 4 MiB is refused by its size") {
+  TempDir dir;
+  auto path = write_repeated(dir, "Procfile", "", "web: x\n", 1'000'000);
+  auto run = check(dir.path().string(), "Procfile");
+  CHECK(run.exit_code == 2);
+  CHECK(run.err == "Procfile: error: the file is " + std::to_string(fs::file_size(path)) +
+                       " bytes; summon reads configuration files of up to 4 MiB\n1 error\n");
+}
+
+TEST_CASE("a Procfile of 100,000 lines stops at the first process PORT cannot number") {
+  TempDir dir;
+  std::ostringstream text;
+  for (int i = 0; i < 100'000; ++i) text << "p" << i << ": x\n";
+  dir.write("Procfile", text.str());
+  auto run = check(dir.path().string(), "Procfile");
+  CHECK(run.exit_code == 2);
+  // 5000 + 100 * 605 = 65500 is the last port.
+  CHECK(run.err ==
+        "Procfile:607:1: error: process 'p606' would get PORT 65600, past 65535: PORT is 5000 "
+        "for the first process, plus 100 for each next one\n1 error\n");
+}
+
+TEST_CASE("100,000 bad Procfile lines are reported up to the limit") {
+  TempDir dir;
+  write_repeated(dir, "Procfile", "", "no colon here\n", 100'000);
+  auto run = check(dir.path().string(), "Procfile");
+  CHECK(run.exit_code == 2);
+  CHECK(first_error(run) ==
+        "Procfile:1:1: error: expected NAME: COMMAND (a process name, a "
+        "colon, then its command)");
+  CHECK(run.err.ends_with("more than 100 errors; only the first 100 are shown\n"));
+}
+
+TEST_CASE("a Procfile line of 1 MB loads when it is a valid command") {
+  TempDir dir;
+  dir.write("Procfile", "web: echo " + std::string(1 << 20, 'x') + "\n");
+  auto run = check(dir.path().string(), "Procfile");
+  CHECK(run.exit_code == 0);
+  CHECK(run.out == "Procfile: ok (1 service, 1 layer)\n");
+}
+
+TEST_CASE("a Procfile line of 1 MB of junk is one short error") {
+  TempDir dir;
+  dir.write("Procfile", std::string(1 << 20, '%') + ": x\n" + std::string(1 << 20, 'y') + "\n");
+  auto run = check(dir.path().string(), "Procfile");
+  CHECK(run.exit_code == 2);
+  CHECK(run.err ==
+        "Procfile:1:1: error: '%' cannot be part of a process name: use letters, digits, '_' and "
+        "'-'\n"
+        "Procfile:2:1: error: expected NAME: COMMAND (a process name, a colon, then its "
+        "command)\n2 errors\n");
+}
+
+TEST_CASE("a Procfile name of 1 MB is refused without quoting it") {
+  TempDir dir;
+  dir.write("Procfile", std::string(1 << 20, 'a') + ": x\n");
+  auto run = check(dir.path().string(), "Procfile");
+  CHECK(run.exit_code == 2);
+  CHECK(run.err ==
+        "Procfile:1:1: error: the process name is 1048576 characters long; a service "
+        "name has at most 63\n1 error\n");
+}
+
 TEST_CASE("a folder without a services file is refused") {
   TempDir dir;
   auto run = check(dir.path().string(), ".");
   CHECK(run.exit_code == 2);
-  CHECK(run.err == ".: error: no services.yaml or summon.yaml in this folder\n");
+  CHECK(run.err == ".: error: no services.yaml, summon.yaml or Procfile in this folder\n");
 }
 
 TEST_CASE("a missing file is refused") {

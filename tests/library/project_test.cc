@@ -166,3 +166,30 @@ TEST_CASE("a copied project is independent of the original") {
   CHECK(original.services() == std::vector<std::string>{"a"});
   CHECK(copy.services() == std::vector<std::string>{"a", "b"});
 }
+
+TEST_CASE("Project::load reads a Procfile: one service per line, in order") {
+  TempDir dir;
+  const auto loaded = summon::Project::load(dir.write("Procfile",
+                                                      "web: python3 -m http.server $PORT\n"
+                                                      "# the jobs\n"
+                                                      "worker: python3 worker.py\n"));
+  CHECK(loaded.services() == std::vector<std::string>{"web", "worker"});
+  CHECK(loaded.name() == dir.path().filename().string());
+}
+
+TEST_CASE("Project::load reports a Procfile's malformed lines at their FILE:LINE:COL") {
+  TempDir dir;
+  const auto path = dir.write("Procfile.dev", "web: x\nworker\nweb: y\n");
+  try {
+    (void)summon::Project::load(path);
+    FAIL("the Procfile loaded");
+  } catch (const summon::ConfigError& error) {
+    const auto& diagnostics = error.diagnostics();
+    REQUIRE(diagnostics.size() == 2);
+    CHECK(diagnostics[0].file == path);
+    CHECK(diagnostics[0].line == 2);
+    CHECK(diagnostics[0].column == 1);
+    CHECK(diagnostics[1].line == 3);
+    CHECK(diagnostics[1].message.find("defined twice") != std::string::npos);
+  }
+}
