@@ -1,6 +1,7 @@
 #include "ui/model.hpp"
 
 #include "runtime/ansi.hpp"
+#include "ui/cells.hpp"
 #include "ui/keys.hpp"
 
 #include <algorithm>
@@ -34,12 +35,6 @@ std::string screen_text(std::string_view text) {
   for (char& c : out)
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
   return out;
-}
-
-std::size_t columns_of(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xc0) != 0x80;
-  }));
 }
 
 void Model::set_services(std::vector<ServiceRow> rows, Clock::time_point now) {
@@ -122,9 +117,7 @@ int Model::rows_of(const OutputEntry& entry, int columns) const {
   // Rows after the first are indented by the prefix, as the view draws them.
   const int room = columns - prefix_columns();
   if (!wrap_ || room <= 0) return 1;
-  const auto width = columns_of(entry.text);
-  const auto per_row = static_cast<std::size_t>(room);
-  return std::max(1, static_cast<int>((width + per_row - 1) / per_row));
+  return static_cast<int>(row_starts(code_points(entry.text), room).size());
 }
 
 bool Model::matches(const OutputEntry& entry) const {

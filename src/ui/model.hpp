@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "ui/cells.hpp"
 #include "ui/snapshot.hpp"
 
 namespace summon::ui {
@@ -132,8 +133,5 @@ class Model {
 /// What a service wrote, fit for a grid of cells and for searching what is
 /// seen: no escape sequences (colours), every other control character a space.
 std::string screen_text(std::string_view text);
-
-/// Columns a text takes: one per UTF-8 code point.
-std::size_t columns_of(std::string_view text);
 
 }  // namespace summon::ui

@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "ui/cells.hpp"
 #include "ui/keys.hpp"
 
 namespace summon::ui {
@@ -191,11 +192,13 @@ void Terminal::clear() {
 
 void Terminal::put(int row, int column, std::string_view text, Style style) {
   if (row < 0 || row >= LINES || column >= COLS || column < 0) return;
-  // Cut at the right edge, counting one cell per code point.
+  // Cut at the right edge, as many cells as each code point takes.
   std::size_t end = 0;
-  for (int cells = column; end < text.size() && cells < COLS; ++cells) {
-    ++end;
-    while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xc0) == 0x80) ++end;
+  int used = column;
+  for (auto point : code_points(text)) {
+    used += cells_of(point);
+    if (used > COLS) break;
+    end += point.size();
   }
   attrset(attributes(style, color_));
   mvaddnstr(row, column, text.data(), static_cast<int>(end));

@@ -16,17 +16,6 @@ struct Cell {
   Style style;
 };
 
-std::vector<std::string_view> code_points(std::string_view text) {
-  std::vector<std::string_view> out;
-  for (std::size_t i = 0; i < text.size();) {
-    std::size_t next = i + 1;
-    while (next < text.size() && (static_cast<unsigned char>(text[next]) & 0xc0) == 0x80) ++next;
-    out.push_back(text.substr(i, next - i));
-    i = next;
-  }
-  return out;
-}
-
 void put_cells(Canvas& canvas, int row, int column, const std::vector<Cell>& cells,
                std::size_t from, std::size_t count) {
   std::string run;
@@ -36,7 +25,7 @@ void put_cells(Canvas& canvas, int row, int column, const std::vector<Cell>& cel
     if (!run.empty()) canvas.put(row, at, run, style);
   };
   int x = column;
-  for (std::size_t i = from; i < std::min(cells.size(), from + count); ++i, ++x) {
+  for (std::size_t i = from; i < std::min(cells.size(), from + count); ++i) {
     if (run.empty() || cells[i].style != style) {
       flush();
       run.clear();
@@ -44,15 +33,21 @@ void put_cells(Canvas& canvas, int row, int column, const std::vector<Cell>& cel
       at = x;
     }
     run.append(cells[i].text);
+    x += cells_of(cells[i].text);
   }
   flush();
 }
 
 std::string fit(std::string_view text, std::size_t width) {
-  auto points = code_points(text);
   std::string out;
-  for (std::size_t i = 0; i < std::min(points.size(), width); ++i) out.append(points[i]);
-  for (std::size_t i = points.size(); i < width; ++i) out.push_back(' ');
+  std::size_t used = 0;
+  for (auto point : code_points(text)) {
+    const auto cells = static_cast<std::size_t>(cells_of(point));
+    if (used + cells > width) break;
+    out.append(point);
+    used += cells;
+  }
+  out.append(width - used, ' ');
   return out;
 }
 
@@ -141,14 +136,20 @@ void draw_output(Model& model, Canvas& canvas, int top, int height) {
     const std::string& text = (*entry)->text;
     const auto cells = line_cells(model, **entry, text);
     const int room = std::max(width - prefix, 1);
-    const int rows = model.rows_of(**entry, width);
-    for (int part = rows - 1; part >= 0 && row > top; --part) {
+    std::vector<std::string_view> points;
+    for (const auto& cell : cells) points.push_back(cell.text);
+    auto starts = row_starts(points, room);
+    const std::size_t first_row_end = starts.size() > 1 ? starts[1] : cells.size();
+    if (!model.wrapping()) starts.resize(1);  // the first row's worth, cut
+    for (std::size_t part = starts.size(); part-- > 0 && row > top;) {
       --row;
       if (part == 0 && prefix > 0)
         canvas.put(row, 0, fit((*entry)->service, static_cast<std::size_t>(prefix - 3)) + " | ",
                    Style::dim);
-      put_cells(canvas, row, prefix, cells, static_cast<std::size_t>(part * room),
-                model.wrapping() ? static_cast<std::size_t>(room) : static_cast<std::size_t>(room));
+      const std::size_t end = part + 1 < starts.size() ? starts[part + 1]
+                              : part == 0              ? first_row_end
+                                                       : cells.size();
+      put_cells(canvas, row, prefix, cells, starts[part], end - starts[part]);
     }
   }
   if (lines.empty())

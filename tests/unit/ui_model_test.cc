@@ -2,6 +2,7 @@
 // screen would show out (a grid in memory, read back as text).
 #include <doctest/doctest.h>
 
+#include <clocale>
 #include <string>
 #include <vector>
 
@@ -326,6 +327,26 @@ TEST_CASE("the output's name prefix is cut for long names") {
   ui::Model model("p");
   model.set_services({row(std::string(60, 'n'), "ready", 1)}, Clock::now());
   CHECK(model.prefix_columns() == static_cast<int>(ui::Model::longest_prefix) + 3);
+}
+
+TEST_CASE("wide characters take two cells; a row breaks before one that does not fit") {
+  const char* old = std::setlocale(LC_CTYPE, nullptr);
+  const std::string previous = old ? old : "C";
+  if (!std::setlocale(LC_CTYPE, "C.UTF-8")) {
+    MESSAGE("no C.UTF-8 locale: skipped");
+    return;
+  }
+  CHECK(ui::columns_of("ab") == 2);
+  CHECK(ui::columns_of("日本") == 4);
+  CHECK(ui::columns_of("e\u0301") == 1);            // a combining accent takes none
+  const auto points = ui::code_points("ab日本語");  // 2 + 6 cells
+  CHECK(ui::row_starts(points, 4) == std::vector<std::size_t>{0, 3});        // "ab日", "本語"
+  CHECK(ui::row_starts(points, 3) == std::vector<std::size_t>{0, 2, 3, 4});  // 日 goes down whole
+  auto model = two_services();
+  model.press(ui::key::enter);  // db's output alone: no prefix
+  model.add_lines({{1, "db", false, "", std::string("日本語") + "日本語"}});  // 12 cells
+  CHECK(model.rows_of(*model.visible(10, 80).front(), 5) == 3);  // 2 per row: 4 cells each
+  std::setlocale(LC_CTYPE, previous.c_str());
 }
 
 TEST_CASE("short forms of durations and sizes") {
