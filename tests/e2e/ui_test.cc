@@ -69,6 +69,14 @@ std::string pid_shown(const std::string& screen, const std::string& name) {
   return row.size() >= 3 ? row[2] : "";
 }
 
+// A test that fails half way still leaves no supervisor behind: `summon
+// down` of the fixture at the end of the scope, whatever it finds.
+struct DownAtEnd {
+  const Sandbox& sandbox;
+  std::string file;
+  ~DownAtEnd() { run_summon({"down", file}, sandbox.options()); }
+};
+
 void make_go(const Sandbox& sandbox) {
   std::ofstream(sandbox.path("go")) << "go\n";
 }
@@ -126,6 +134,7 @@ TEST_CASE(
     "up --ui shows the services come up; q tears the project down and gives the terminal back") {
   if (skip_without_tmux()) return;
   Sandbox sandbox;
+  DownAtEnd down_at_end{sandbox, fixture()};
   TmuxTerminal terminal(sandbox.dir(), then_exit_code({"up", "--ui", fixture()}),
                         terminal_env(sandbox), sandbox.dir().string());
   // api is held back until the test says go: its state is seen to change.
@@ -161,6 +170,7 @@ TEST_CASE(
 TEST_CASE("up --ui: the dashboard's process killed takes the project down; d leaves it up") {
   if (skip_without_tmux()) return;
   Sandbox sandbox;
+  DownAtEnd down_at_end{sandbox, fixture()};
   SUBCASE("SIGKILL") {
     TmuxTerminal terminal(sandbox.dir(), then_exit_code({"up", "--ui", fixture()}),
                           terminal_env(sandbox), sandbox.dir().string());
@@ -192,6 +202,7 @@ TEST_CASE(
     "summon ui drives a detached project: a restart from a key, a search, Ctrl-C leaves it up") {
   if (skip_without_tmux()) return;
   Sandbox sandbox;
+  DownAtEnd down_at_end{sandbox, fixture()};
   up_detached(sandbox);
   TmuxTerminal terminal(sandbox.dir(), then_exit_code({"ui", fixture()}), terminal_env(sandbox),
                         "/");
@@ -262,6 +273,7 @@ TEST_CASE(
     "the terminal comes back on SIGTERM, a crash, and the project's death; NO_COLOR; resizes") {
   if (skip_without_tmux()) return;
   Sandbox sandbox;
+  DownAtEnd down_at_end{sandbox, fixture()};
   up_detached(sandbox);
   const auto ui = then_exit_code({"ui", fixture()});
 
@@ -309,6 +321,7 @@ TEST_CASE(
 
 TEST_CASE("summon ui: no project is exit 3; no terminal is exit 2") {
   Sandbox sandbox;
+  DownAtEnd down_at_end{sandbox, fixture()};
   auto none = run_summon({"ui", fixture()}, sandbox.options());
   CHECK(none.exit_code == 2);  // stdin and stdout are not a terminal here
   CHECK(contains(none.err, "needs a terminal"));
@@ -328,6 +341,8 @@ TEST_CASE("summon ui: no project is exit 3; no terminal is exit 2") {
 TEST_CASE("up --ui whose bring-up fails says why once the terminal is back, exit 1") {
   if (skip_without_tmux()) return;
   Sandbox sandbox;
+  DownAtEnd down_at_end{sandbox, fixture()};
+  DownAtEnd fail_down_at_end{sandbox, runtime_fixture("dashboard_fail.yaml")};
   TmuxTerminal terminal(sandbox.dir(),
                         then_exit_code({"up", "--ui", runtime_fixture("dashboard_fail.yaml")}),
                         terminal_env(sandbox), sandbox.dir().string());
@@ -345,6 +360,7 @@ TEST_CASE("up --ui whose bring-up fails says why once the terminal is back, exit
 TEST_CASE("a terminal curses does not know: an error, and up --ui takes its project down") {
   if (skip_without_tmux()) return;
   Sandbox sandbox;
+  DownAtEnd down_at_end{sandbox, fixture()};
   TmuxTerminal terminal(sandbox.dir(), then_exit_code({"up", "--ui", fixture()}),
                         terminal_env(sandbox, {{"TERM", "no-such-terminal"}}), "/");
   REQUIRE(terminal.wait_for_text("EXITED"));
