@@ -16,14 +16,6 @@ bool has_upper(const std::string& text) {
                      [](unsigned char c) { return std::isupper(c) != 0; });
 }
 
-bool contains(std::string_view text, std::string_view wanted, bool exact_case) {
-  if (exact_case) return text.find(wanted) != std::string_view::npos;
-  auto found = std::search(
-      text.begin(), text.end(), wanted.begin(), wanted.end(),
-      [](unsigned char a, unsigned char b) { return std::tolower(a) == std::tolower(b); });
-  return found != text.end();
-}
-
 bool printable(int key) {
   return key >= 0x20 && key < 0x7f;
 }
@@ -120,8 +112,24 @@ int Model::rows_of(const OutputEntry& entry, int columns) const {
   return static_cast<int>(row_starts(code_points(entry.text), room).size());
 }
 
+std::vector<std::size_t> Model::match_starts(std::string_view text) const {
+  std::vector<std::size_t> starts;
+  if (search_.empty()) return starts;
+  const bool exact_case = has_upper(search_);
+  const auto same = [exact_case](unsigned char a, unsigned char b) {
+    return exact_case ? a == b : std::tolower(a) == std::tolower(b);
+  };
+  for (auto at = text.begin();;) {
+    at = std::search(at, text.end(), search_.begin(), search_.end(), same);
+    if (at == text.end()) break;
+    starts.push_back(static_cast<std::size_t>(at - text.begin()));
+    at += static_cast<std::ptrdiff_t>(search_.size());
+  }
+  return starts;
+}
+
 bool Model::matches(const OutputEntry& entry) const {
-  return !search_.empty() && contains(entry.text, search_, has_upper(search_));
+  return !match_starts(entry.text).empty();
 }
 
 std::optional<std::size_t> Model::bottom() const {

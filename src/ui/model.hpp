@@ -13,6 +13,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ui/cells.hpp"
@@ -71,6 +72,9 @@ class Model {
   /// The line the search is on (its number), if any.
   std::optional<std::uint64_t> current_match() const { return match_; }
   bool matches(const OutputEntry& entry) const;
+  /// Where the search is found in `text` (byte offsets, not overlapping):
+  /// any case, unless the search holds a capital letter.
+  std::vector<std::size_t> match_starts(std::string_view text) const;
   const std::string& status() const { return status_; }
   const std::optional<std::string>& ended() const { return ended_; }
   std::uint64_t skipped_lines() const { return skipped_; }

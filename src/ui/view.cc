@@ -96,17 +96,10 @@ std::vector<Cell> line_cells(const Model& model, const OutputEntry& entry,
   std::vector<Cell> cells;
   const Style base = entry.from_stderr ? Style::err : Style::normal;
   for (auto point : code_points(text)) cells.push_back({point, base});
-  const std::string& wanted = model.search();
-  if (!model.typing_search() && model.matches(entry) && !wanted.empty()) {
+  const auto starts = model.typing_search() ? std::vector<std::size_t>{} : model.match_starts(text);
+  if (!starts.empty()) {
     const Style mark = model.current_match() == entry.number ? Style::current : Style::match;
-    const bool exact = std::any_of(wanted.begin(), wanted.end(),
-                                   [](unsigned char c) { return std::isupper(c) != 0; });
-    const auto lower = [](std::string s) {
-      for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      return s;
-    };
-    const std::string haystack = exact ? text : lower(text);
-    const std::string needle = exact ? wanted : lower(wanted);
+    const std::size_t length = model.search().size();
     // Byte offsets to cell indices.
     std::vector<std::size_t> cell_at(text.size() + 1, cells.size());
     std::size_t byte = 0;
@@ -114,11 +107,9 @@ std::vector<Cell> line_cells(const Model& model, const OutputEntry& entry,
       cell_at[byte] = i;
       byte += cells[i].text.size();
     }
-    for (auto found = haystack.find(needle); found != std::string::npos;
-         found = haystack.find(needle, found + needle.size())) {
-      for (std::size_t b = found; b < found + needle.size(); ++b)
+    for (std::size_t found : starts)
+      for (std::size_t b = found; b < found + length; ++b)
         if (cell_at[b] < cells.size()) cells[cell_at[b]].style = mark;
-    }
   }
   return cells;
 }
