@@ -16,6 +16,7 @@
 #include "cli/commands.hpp"
 #include "cli/control_commands.hpp"
 #include "cli/file_lookup.hpp"
+#include "config/profiles.hpp"
 #include "config/suggest.hpp"
 
 namespace summon::cli {
@@ -24,19 +25,31 @@ namespace {
 
 // The FILE and SERVICE arguments every command takes.
 struct TargetArgs {
-  std::optional<std::string> file;
+  std::vector<std::string> files;
   std::vector<std::string> positionals;
+  std::vector<std::string> profiles;
+  bool no_override = false;
 
   // `logs` takes -f for --follow, as every peer's does: its file is --file.
   void add_to(CLI::App& command, bool short_file = true) {
-    command.add_option(
-        short_file ? "-f,--file" : "--file", file,
-        "the services file (default: $SUMMON_FILE, else ./services.yaml or ./summon.yaml)");
+    command.add_option(short_file ? "-f,--file" : "--file", files,
+                       "the services file (default: $SUMMON_FILE, else ./services.yaml or "
+                       "./summon.yaml); again to merge more files onto it, in order")
+        ->allow_extra_args(false);
     command.add_option("FILE_AND_SERVICES", positionals,
                        "an optional services file or folder, then services to restrict to "
                        "(with everything they depend on)");
   }
 };
+
+// What the commands that read the files take besides (SPEC 1.6).
+void add_composition_options(CLI::App& command, TargetArgs& args) {
+  command.add_option("--profile", args.profiles,
+                     "also take the services of this profile (again for more; also "
+                     "$SUMMON_PROFILES=a,b)");
+  command.add_flag("--no-override", args.no_override,
+                   "leave out NAME.override.yaml beside the first file");
+}
 
 // What a command on a running project is told: `-p NAME` or the file, and
 // the services.
@@ -55,7 +68,7 @@ struct ControlArgs {
 std::optional<ControlTarget> control_target(const ControlArgs& control, const TargetArgs& args,
                                             std::string& error) {
   if (control.project) return ControlTarget{{control.project, ""}, args.positionals};
-  auto target = find_target(args.file, args.positionals, error);
+  auto target = find_target(args.files, args.positionals, error);
   if (!target) return std::nullopt;
   char resolved[PATH_MAX];
   const std::string file = ::realpath(target->file.c_str(), resolved) ? resolved : target->file;
@@ -116,14 +129,17 @@ int run(int argc, char** argv) {
   auto* check = app.add_subcommand(
       "check", "validate the file; print 'FILE: ok (N services, M layers)' or every error");
   args.add_to(*check);
+  add_composition_options(*check, args);
   check->callback([&] { action = check_command; });
 
   auto* plan = app.add_subcommand("plan", "print the services by layer, in start order");
   args.add_to(*plan);
+  add_composition_options(*plan, args);
   plan->callback([&] { action = plan_command; });
 
   auto* graph = app.add_subcommand("graph", "print the dependency graph");
   args.add_to(*graph);
+  add_composition_options(*graph, args);
   graph->add_option("--format", format, "dot (Graphviz) or mermaid")
       ->check(CLI::IsMember({"dot", "mermaid"}));
   graph->callback([&] { action = [&](const Target& t) { return graph_command(t, format); }; });
@@ -132,6 +148,7 @@ int run(int argc, char** argv) {
       "config",
       "print the file as summon understands it: defaults filled in, interpolated, normalised");
   args.add_to(*config);
+  add_composition_options(*config, args);
   config->add_flag(
       "--show-secrets", show_secrets,
       "show values of env keys that look secret (*PASSWORD*, *SECRET*, *TOKEN*, *KEY*)");
@@ -142,6 +159,7 @@ int run(int argc, char** argv) {
   auto* up = app.add_subcommand(
       "up", "bring the services up, stream their output, hold until Ctrl-C, then tear down");
   args.add_to(*up);
+  add_composition_options(*up, args);
   add_stack_options(*up, stack_args);
   up->add_flag("-d,--detach", stack_args.detach,
                "run in the background: return once everything is ready (or failed); then "
@@ -157,6 +175,7 @@ int run(int argc, char** argv) {
   auto* run = app.add_subcommand(
       "run", "bring the services up, run a command after --, tear down; exit with its code");
   args.add_to(*run);
+  add_composition_options(*run, args);
   add_stack_options(*run, stack_args);
   run->callback(
       [&] { action = [&](const Target& t) { return run_command(t, stack_args, command); }; });
@@ -310,11 +329,15 @@ int run(int argc, char** argv) {
     }
     return control_action(*target);
   }
-  auto target = find_target(args.file, args.positionals, error);
+  auto target = find_target(args.files, args.positionals, error);
   if (!target) {
     fmt::print(stderr, "{}\n", error);
     return exit_invalid;
   }
+  target->profiles = args.profiles;
+  if (const char* list = std::getenv("SUMMON_PROFILES"))
+    for (auto& name : config::profiles_from_list(list)) target->profiles.push_back(name);
+  target->no_override = args.no_override;
   return action(*target);
 }
 

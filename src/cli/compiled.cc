@@ -25,7 +25,13 @@ void report(const config::Diagnostics& diagnostics, const config::Secrets& secre
 }  // namespace
 
 std::optional<Selection> compile_target(const Target& target, const config::LoadOptions& options) {
-  Selection selection{graph::compile_project(target.file, options), {}};
+  config::LoadOptions load = options;
+  load.no_override = target.no_override;
+  load.profiles = target.profiles;
+  load.named = target.services;
+  std::vector<std::string> files{target.file};
+  files.insert(files.end(), target.merged.begin(), target.merged.end());
+  Selection selection{graph::compile_project_files(files, load), {}};
   auto& compiled = selection.compiled;
   if (compiled.graph) {
     auto services = graph::select_services(*compiled.graph, target.services, target.file,

@@ -33,20 +33,25 @@ std::optional<std::string> file_in(const std::string& path, std::string& error) 
 
 }  // namespace
 
-std::optional<Target> find_target(const std::optional<std::string>& file_flag,
+std::optional<Target> find_target(const std::vector<std::string>& file_flags,
                                   std::vector<std::string> positionals, std::string& error) {
   Target target;
   std::optional<std::string> given;
   if (!positionals.empty() && looks_like_file(positionals.front())) {
-    if (file_flag) {
+    if (!file_flags.empty()) {
       error = fmt::format("summon: error: the file is given twice ('{}' and -f '{}'); give it once",
-                          positionals.front(), *file_flag);
+                          positionals.front(), file_flags.front());
       return std::nullopt;
     }
     given = positionals.front();
     positionals.erase(positionals.begin());
-  } else if (file_flag) {
-    given = file_flag;
+  } else if (!file_flags.empty()) {
+    given = file_flags.front();
+    for (std::size_t k = 1; k < file_flags.size(); ++k) {
+      auto more = file_in(file_flags[k], error);
+      if (!more) return std::nullopt;
+      target.merged.push_back(*more);
+    }
   } else if (const char* env = std::getenv("SUMMON_FILE"); env && *env) {
     given = env;
   }

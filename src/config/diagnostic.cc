@@ -12,7 +12,8 @@ std::string Diagnostic::format() const {
   return fmt::format("{}:{}:{}: error: {}", file, mark.line, mark.column, message);
 }
 
-void Diagnostics::error(std::string file, Mark mark, std::string message) {
+void Diagnostics::error(std::string file, const Mark& mark, std::string message) {
+  if (mark.file) file = *mark.file;
   auto same = [&](const Diagnostic& d) {
     return d.file == file && d.mark.line == mark.line && d.mark.column == mark.column &&
            d.message == message;
@@ -23,12 +24,13 @@ void Diagnostics::error(std::string file, Mark mark, std::string message) {
     ++dropped_;
     return;
   }
-  items_.push_back({std::move(file), mark, std::move(message)});
+  items_.push_back({std::move(file), {mark.line, mark.column, nullptr}, std::move(message)});
 }
 
-bool Diagnostics::has_error_at(const std::string& file, Mark mark) const {
+bool Diagnostics::has_error_at(const std::string& file, const Mark& mark) const {
+  const std::string& in = mark.file ? *mark.file : file;
   return std::any_of(items_.begin(), items_.end(), [&](const Diagnostic& d) {
-    return d.file == file && d.mark.line == mark.line && d.mark.column == mark.column;
+    return d.file == in && d.mark.line == mark.line && d.mark.column == mark.column;
   });
 }
 

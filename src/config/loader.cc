@@ -3,13 +3,16 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <unordered_map>
 #include <unordered_set>
 
 #include <fmt/format.h>
 
+#include "config/compose.hpp"
 #include "config/dotenv.hpp"
 #include "config/node.hpp"
 #include "config/procfile.hpp"
+#include "config/profiles.hpp"
 #include "config/reader.hpp"
 #include "config/schema.hpp"
 #include "config/source.hpp"
@@ -110,68 +113,136 @@ ProjectSpec read_project(Reader& reader, const Node& root, std::vector<std::stri
   return project;
 }
 
-// Everything after parsing and the schema: interpolation, typed reading and
-// the dependency names.
-ProjectSpec read_checked(const Node& root, const std::string& path, const std::string& dir,
-                         EnvList dotenv_values, const LoadOptions& options,
-                         Diagnostics& diagnostics) {
-  auto dotenv = std::make_shared<EnvList>(std::move(dotenv_values));
+// One part of the project (the given files, or an included one), read with
+// its own folder and `.env`. `ports` are every part's, so any may use them.
+ProjectSpec read_part(const Part& part, const std::vector<std::string>& ports,
+                      const LoadOptions& options, Diagnostics& diagnostics,
+                      std::map<std::string, std::string>& read) {
+  auto dotenv = std::make_shared<EnvList>(part.from_memory ? EnvList{}
+                                                           : interpolation_dotenv(part.dir, diagnostics));
   auto getenv = options.getenv ? options.getenv : environment_variable;
+  InterpolationContext context;
   // What was read is kept: a secret-looking variable's value is a secret
   // wherever the file put it (config/secrets.hpp).
-  auto read = std::make_shared<std::map<std::string, std::string>>();
-  InterpolationContext context;
-  context.lookup = [getenv, dotenv, read](const std::string& name) -> std::optional<std::string> {
+  context.lookup = [getenv, dotenv, &read](const std::string& name) -> std::optional<std::string> {
     auto value = getenv(name);
     // Later lines of a dotenv file win, so search from the end.
     for (auto it = dotenv->rbegin(); !value && it != dotenv->rend(); ++it)
       if (it->first == name) value = it->second;
-    if (value) read->insert_or_assign(name, *value);
+    if (value) read.insert_or_assign(name, *value);
     return value;
   };
-  context.declared_ports = declared_ports(root, path, diagnostics);
+  context.declared_ports = ports;
   context.ports = options.ports;
-  context.project_dir = dir;
+  context.project_dir = part.dir;
+  Reader reader(part.file, part.dir, context, diagnostics);
+  return read_project(reader, part.root, ports);
+}
 
-  Reader reader(path, dir, context, diagnostics);
-  ProjectSpec project = read_project(reader, root, context.declared_ports);
-  project.variables.assign(read->begin(), read->end());
-  check_dependencies(project, path, diagnostics);
-  check_supervision(project, path, diagnostics);
-  return project;
+// An included part's services join the project; its top-level env_file and
+// env are the base of each of its services' own.
+void add_included(ProjectSpec& project, ProjectSpec part) {
+  for (auto& service : part.services) {
+    EnvList base = part.env_file_env;
+    base.insert(base.end(), part.env.begin(), part.env.end());
+    base.insert(base.end(), service.env_file_env.begin(), service.env_file_env.end());
+    service.env_file_env = std::move(base);
+    project.services.push_back(std::move(service));
+  }
+}
+
+// A service name given by two parts.
+void check_unique(const ProjectSpec& project, Diagnostics& diagnostics) {
+  std::unordered_map<std::string_view, const ServiceSpec*> seen;
+  for (const auto& service : project.services) {
+    auto [first, inserted] = seen.try_emplace(service.name, &service);
+    if (inserted) continue;
+    const Mark& at = first->second->mark;
+    diagnostics.error(project.file, service.mark,
+                      fmt::format("service '{}' is defined twice: here and at {}:{}:{}",
+                                  service.name, at.file ? *at.file : project.file, at.line,
+                                  at.column));
+  }
+}
+
+// Every part's schema, then its values, then the checks across all of them.
+LoadResult load_parts(Composition composition, const LoadOptions& options,
+                      Diagnostics diagnostics) {
+  LoadResult result;
+  std::vector<std::string> ports;
+  std::vector<const Part*> readable;
+  for (const auto& part : composition.parts) {
+    if (!check_schema(part.root, part.file, diagnostics) && !part.root.is_map()) continue;
+    readable.push_back(&part);
+    for (auto& name : declared_ports(part.root, part.file, diagnostics))
+      if (std::find(ports.begin(), ports.end(), name) == ports.end()) ports.push_back(name);
+  }
+  if (readable.empty() || readable.front()->included) {
+    result.diagnostics = std::move(diagnostics);
+    return result;
+  }
+  std::map<std::string, std::string> read;
+  ProjectSpec project = read_part(*readable.front(), ports, options, diagnostics, read);
+  for (std::size_t k = 1; k < readable.size(); ++k)
+    add_included(project, read_part(*readable[k], ports, options, diagnostics, read));
+  project.variables.assign(read.begin(), read.end());
+  project.sources = std::move(composition.files);
+  check_unique(project, diagnostics);
+  apply_profiles(project, options.profiles, options.named, diagnostics);
+  check_dependencies(project, project.file, diagnostics);
+  check_supervision(project, project.file, diagnostics);
+  result.project = std::move(project);
+  result.diagnostics = std::move(diagnostics);
+  return result;
+}
+
+LoadResult load_files(const std::vector<std::string>& files, const LoadOptions& options,
+                      const std::string* first_text) {
+  LoadResult result;
+  if (files.empty()) {
+    result.diagnostics.error("", {}, "no services file given");
+    return result;
+  }
+  if (std::any_of(files.begin(), files.end(), is_procfile)) {
+    if (files.size() > 1) {
+      result.diagnostics.error(files.front(), {},
+                               "a Procfile cannot be merged with other files; `summon config "
+                               "Procfile` prints it as a services file to merge instead");
+      return result;
+    }
+    if (first_text) {
+      if (!check_text(*first_text, files.front(), result.diagnostics)) return result;
+      return load_procfile_text(*first_text, files.front(), options);
+    }
+    auto text = read_source(files.front(), result.diagnostics);
+    if (!text) return result;
+    return load_procfile_text(*text, files.front(), options);
+  }
+  auto composition = compose(files, options.no_override, result.diagnostics, first_text);
+  if (!composition) return result;
+  return load_parts(std::move(*composition), options, std::move(result.diagnostics));
 }
 
 }  // namespace
 
 LoadResult load_project_text(const std::string& text, const std::string& path,
                              const LoadOptions& options) {
-  LoadResult result;
-  Diagnostics& diagnostics = result.diagnostics;
-  if (!check_text(text, path, diagnostics)) return result;
-  if (is_procfile(path)) return load_procfile_text(text, path, options);
-  auto root = parse_yaml(text, path, diagnostics);
-  if (!root) return result;
-  if (!check_schema(*root, path, diagnostics) && !root->is_map()) return result;
-
-  std::string dir = std::filesystem::absolute(path).parent_path().lexically_normal().string();
-  EnvList dotenv = interpolation_dotenv(dir, diagnostics);
-  result.project = read_checked(*root, path, dir, std::move(dotenv), options, diagnostics);
-  return result;
+  return load_files({path}, options, &text);
 }
 
 LoadResult load_project_tree(const Node& root, const std::string& name, const std::string& dir,
                              const LoadOptions& options) {
-  LoadResult result;
-  if (!check_schema(root, name, result.diagnostics) && !root.is_map()) return result;
-  result.project = read_checked(root, name, dir, {}, options, result.diagnostics);
-  return result;
+  Composition composition;
+  composition.parts.push_back(Part{root, name, dir, false, true});
+  return load_parts(std::move(composition), options, {});
 }
 
 LoadResult load_project(const std::string& path, const LoadOptions& options) {
-  LoadResult result;
-  auto text = read_source(path, result.diagnostics);
-  if (!text) return result;
-  return load_project_text(*text, path, options);
+  return load_files({path}, options, nullptr);
+}
+
+LoadResult load_project_files(const std::vector<std::string>& files, const LoadOptions& options) {
+  return load_files(files, options, nullptr);
 }
 
 }  // namespace summon::config

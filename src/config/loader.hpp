@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config/diagnostic.hpp"
 #include "config/environment.hpp"
@@ -19,6 +20,13 @@ struct LoadOptions {
   std::function<std::optional<std::string>(const std::string&)> getenv;
   /// The ports picked for this run; null leaves `${ports.NAME}` as written.
   const PortMap* ports = nullptr;
+  /// Leaves out the override file beside the first file (SPEC 1.6).
+  bool no_override = false;
+  /// The active profiles (`--profile`, `SUMMON_PROFILES`).
+  std::vector<std::string> profiles;
+  /// The services named on the command line: part of the project, with what
+  /// they depend on, whatever their profiles.
+  std::vector<std::string> named;
 };
 
 struct LoadResult {
@@ -30,9 +38,16 @@ struct LoadResult {
   bool ok() const { return project && diagnostics.empty(); }
 };
 
-/// Loads the file at `path` (named as given in every diagnostic). A file named
-/// `Procfile` or `Procfile.*` is read as a Procfile (config/procfile.hpp).
+/// Loads the file at `path` (named as given in every diagnostic), with its
+/// override, includes and extends (SPEC 1.6). A file named `Procfile` or
+/// `Procfile.*` is read as a Procfile (config/procfile.hpp).
 LoadResult load_project(const std::string& path, const LoadOptions& options = {});
+
+/// Loads several files as one project: each merged onto the ones before it,
+/// then the override beside the first. The first names the project; every
+/// diagnostic names the file its value was written in.
+LoadResult load_project_files(const std::vector<std::string>& files,
+                              const LoadOptions& options = {});
 
 /// Loads `text` as if it were the file at `path`; relative paths in it are
 /// resolved against path's folder. A Procfile by its name, as above.

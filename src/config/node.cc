@@ -58,6 +58,8 @@ constexpr int max_depth = 64;      // no sane services file comes close
 // More would bury the first ones; the last place is kept for saying so.
 constexpr int max_problems = static_cast<int>(Diagnostics::limit) - 1;
 constexpr std::size_t max_flow_indicators = 100'000;
+// Removes the value it is written on when files are merged (SPEC 1.6).
+constexpr std::string_view reset_tag = "!reset";
 
 Mark mark_of(const YAML::Mark& m) {
   if (m.is_null()) return {};
@@ -116,7 +118,8 @@ struct Stopped {};
 class Builder : public YAML::EventHandler {
  public:
   Builder(const std::string& file, Diagnostics& diagnostics, ParseLimits limits)
-      : file_(file), diagnostics_(diagnostics), limits_(limits) {}
+      : file_(file), file_name_(std::make_shared<const std::string>(file)),
+        diagnostics_(diagnostics), limits_(limits) {}
 
   /// The document; nullopt when the text holds none.
   std::optional<Node>& root() { return root_; }
@@ -131,7 +134,7 @@ class Builder : public YAML::EventHandler {
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
     check_limits(mark, {1, 0});
     Node node;
-    node.mark = mark_of(mark);
+    node.mark = at(mark);
     add(std::move(node), mark, anchor, {1, 0}, false);
   }
 
@@ -140,7 +143,7 @@ class Builder : public YAML::EventHandler {
     if (!last_scalar_ || mark.pos > last_scalar_->pos) last_scalar_ = mark;
     check_limits(mark, {1, 0});
     Node node;
-    node.mark = mark_of(mark);
+    node.mark = at(mark);
     node.text = value;
     resolve(tag, node);
     add(std::move(node), mark, anchor, {1, 0}, tag == "?" && value == "<<");
@@ -155,15 +158,15 @@ class Builder : public YAML::EventHandler {
     add(Node(it->second.node), mark, YAML::NullAnchor, it->second.shape, false);
   }
 
-  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+  void OnSequenceStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                        YAML::EmitterStyle::value) override {
-    start(mark, anchor, Node::Kind::sequence);
+    start(mark, anchor, Node::Kind::sequence, tag == reset_tag);
   }
   void OnSequenceEnd() override { end(); }
 
-  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+  void OnMapStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                   YAML::EmitterStyle::value) override {
-    start(mark, anchor, Node::Kind::mapping);
+    start(mark, anchor, Node::Kind::mapping, tag == reset_tag);
   }
   void OnMapEnd() override { end(); }
 
@@ -194,7 +197,14 @@ class Builder : public YAML::EventHandler {
   };
 
   [[noreturn]] void stop(const YAML::Mark& mark, std::string message) {
-    stop(mark_of(mark), std::move(message));
+    stop(at(mark), std::move(message));
+  }
+
+  // Where a value stands, in this file.
+  Mark at(const YAML::Mark& mark) const {
+    Mark out = mark_of(mark);
+    out.file = file_name_;
+    return out;
   }
   [[noreturn]] void stop(Mark mark, std::string message) {
     fail(mark, std::move(message));
@@ -222,6 +232,11 @@ class Builder : public YAML::EventHandler {
   }
 
   void resolve(const std::string& tag, Node& node) {
+    if (tag == reset_tag) {
+      node.reset = true;
+      node.kind = resolve_plain(node.text);
+      return;
+    }
     if (tag == "!" || tag == "tag:yaml.org,2002:str") {
       node.kind = Node::Kind::string;
       return;
@@ -245,13 +260,14 @@ class Builder : public YAML::EventHandler {
     stop(node.mark, fmt::format("unsupported tag '{}'; remove it", tag));
   }
 
-  void start(const YAML::Mark& mark, YAML::anchor_t anchor, Node::Kind kind) {
+  void start(const YAML::Mark& mark, YAML::anchor_t anchor, Node::Kind kind, bool reset) {
     check_limits(mark, {1, 0});
     Open open;
     open.anchor = anchor;
     open.mark = mark;
     open.node.kind = kind;
-    open.node.mark = mark_of(mark);
+    open.node.reset = reset;
+    open.node.mark = at(mark);
     open_.push_back(std::move(open));
   }
 
@@ -329,6 +345,7 @@ class Builder : public YAML::EventHandler {
   }
 
   const std::string& file_;
+  std::shared_ptr<const std::string> file_name_;  // on every mark
   Diagnostics& diagnostics_;
   ParseLimits limits_;
   std::optional<Node> root_;

@@ -31,6 +31,9 @@ struct Node {
   std::string text;
   std::vector<Node> items;                    // sequence
   std::vector<std::pair<Key, Node>> members;  // mapping, in file order
+  /// Tagged `!reset`: when files are merged, the value removes what earlier
+  /// files gave this key, and is then dropped itself (SPEC 1.6).
+  bool reset = false;
 
   // Defined in node.cc: a Node holds pairs of Key and Node, and clang with
   // libstdc++ cannot check such a pair while Node's implicit members are being

@@ -144,6 +144,8 @@ struct ServiceSpec {
   std::optional<Probe> ready;
   StopSpec stop;
   std::optional<std::string> user;
+  /// Part of the project only when one of these is active (SPEC 1.6); empty: always.
+  std::vector<std::string> profiles;
 
   // Supervision (SPEC 1.5).
   RestartPolicy restart = RestartPolicy::no;
@@ -163,6 +165,9 @@ struct ProjectSpec {
   EnvList env;           // the top-level `env`
   std::vector<std::string> ports;
   std::vector<ServiceSpec> services;  // in file order
+  /// Every file it was read from, as named: the services files given (the
+  /// first is `file`), the override, and the files included or extended.
+  std::vector<std::string> sources;
   /// The variables `${NAME}` read (from summon's environment or the `.env`
   /// beside the file), each once, with the value it had.
   EnvList variables;

@@ -252,11 +252,15 @@ class Explainer {
 
   void missing(const SchemaPlace& place, const std::string& wanted) {
     const json& schema = *place.schema;
-    auto required = schema.find("required");
+    // Required always, or (a service's `command`) unless another key stands in:
+    // `"if": {"not": {"required": [...]}}, "then": {"required": [...]}`.
+    auto required_by = [&](const json& rules) {
+      auto required = rules.find("required");
+      return required != rules.end() &&
+             std::find(required->begin(), required->end(), wanted) != required->end();
+    };
     // Keys required only by one alternative of a oneOf are worded by probe_kinds.
-    if (required == schema.end() ||
-        std::find(required->begin(), required->end(), wanted) == required->end())
-      return;
+    if (!required_by(schema) && !required_by(schema.value("then", json::object()))) return;
     if (typo_of(place, wanted)) return;  // "unknown key 'comand'; did you mean 'command'?" says it
     if (place.role == SchemaPlace::Role::root)
       error(place.node->mark, fmt::format("'{}' is required", wanted));

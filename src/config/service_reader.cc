@@ -144,6 +144,9 @@ std::optional<ServiceSpec> read_service(Reader& reader, const Key& key, const No
       service.user = *name;
     }
   }
+  if (const Node* profiles = node.find("profiles"))
+    for (const auto& item : profiles->items)
+      if (item.is_string()) service.profiles.push_back(item.text);
   read_supervision(reader, node, service);
   reader.leave_service();
   return service;

@@ -22,6 +22,11 @@ CompiledProject compile_project(const std::string& path, const config::LoadOptio
   return finish(config::load_project(path, options));
 }
 
+CompiledProject compile_project_files(const std::vector<std::string>& files,
+                                      const config::LoadOptions& options) {
+  return finish(config::load_project_files(files, options));
+}
+
 CompiledProject compile_project_text(const std::string& text, const std::string& path,
                                      const config::LoadOptions& options) {
   return finish(config::load_project_text(text, path, options));

@@ -24,6 +24,10 @@ struct CompiledProject {
 /// has other errors (a cycle is reported together with a typo elsewhere).
 CompiledProject compile_project(const std::string& path, const config::LoadOptions& options = {});
 
+/// The same for several files merged into one project (config::load_project_files).
+CompiledProject compile_project_files(const std::vector<std::string>& files,
+                                      const config::LoadOptions& options = {});
+
 /// The same for text in memory, as if it were the file at `path`.
 CompiledProject compile_project_text(const std::string& text, const std::string& path,
                                      const config::LoadOptions& options = {});

@@ -538,14 +538,14 @@ int Session::Impl::port(std::string_view name) const {
                                       config::did_you_mean(std::string(name), names)));
 }
 
+// From the stack's board, the read model `ps` and `logs` see too (it has its
+// own lock), kept after the stack has gone. State, pid and restarts all come
+// from it, so a caller never sees a restart counted while the old process
+// still reads as ready.
 State Session::Impl::state(std::string_view name) const {
-  const auto i = index_of(name);
-  std::lock_guard lock(mutex_);
-  return seen_[i].state;
+  return public_state(board_->status(index_of(name)).state);
 }
 
-// From the stack's board, the read model `ps` and `logs` see too (it has its
-// own lock), kept after the stack has gone.
 std::optional<pid_t> Session::Impl::pid(std::string_view name) const {
   return board_->status(index_of(name)).pid;
 }

@@ -102,21 +102,30 @@ TEST_CASE("the schema's only oneOf is the choice of exactly one probe kind") {
   CHECK(choices == 3);  // `ready`, each probe of an `all`, and `alive`
 }
 
-TEST_CASE("the schema's conditionals test only the value's type") {
-  // The messages follow the branch that applies by the value's type alone.
-  int conditionals = 0;
+TEST_CASE("the schema's conditionals test only the value's type, or whether a service extends") {
+  // The messages follow the branch that applies by the value's type alone, or
+  // (a service's `command`) by whether `extends` stands in for it.
+  const nlohmann::json by_type{{"type", "string"}};
+  const nlohmann::json unless_extends = nlohmann::json::parse(R"({"not": {"required": ["extends"]}})");
+  int by_types = 0, unless_extended = 0;
   std::function<void(const nlohmann::json&)> visit = [&](const nlohmann::json& node) {
     if (!node.is_object()) return;
     if (auto it = node.find("if"); it != node.end()) {
-      ++conditionals;
-      CHECK(*it == nlohmann::json{{"type", "string"}});
       CHECK(node.contains("then"));
-      CHECK(node.contains("else"));
+      if (*it == by_type) {
+        ++by_types;
+        CHECK(node.contains("else"));
+      } else {
+        CHECK(*it == unless_extends);
+        CHECK(node.at("then") == nlohmann::json::parse(R"({"required": ["command"]})"));
+        ++unless_extended;
+      }
     }
     for (const auto& [key, child] : node.items()) visit(child);
   };
   visit(schema_json());
-  CHECK(conditionals == 1);  // a dependency: a condition word, or {condition, restart}
+  CHECK(by_types == 1);         // a dependency: a condition word, or {condition, restart}
+  CHECK(unless_extended == 1);  // a service: a command, unless it extends another
 }
 
 TEST_CASE("the schema gives the defaults of SPEC 1.5 to editors") {

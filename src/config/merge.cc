@@ -1,0 +1,134 @@
+#include "config/merge.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace summon::config {
+
+namespace {
+
+// A list of dependency names read as the map form: `[db]` is `{db: ready}`,
+// each entry at the mark its name was written at.
+Node dependencies_as_map(Node node) {
+  if (!node.is_seq()) return node;
+  Node map;
+  map.kind = Node::Kind::mapping;
+  map.mark = node.mark;
+  for (auto& item : node.items) {
+    if (!item.is_string()) return node;  // not a list of names: the schema will say so
+    Node condition;
+    condition.kind = Node::Kind::string;
+    condition.mark = item.mark;
+    condition.text = "ready";
+    map.members.emplace_back(Key{item.text, item.mark}, std::move(condition));
+  }
+  return map;
+}
+
+// A string is a list of one.
+Node as_list(Node node) {
+  if (node.is_seq() || !node.is_string()) return node;
+  Node list;
+  list.kind = Node::Kind::sequence;
+  list.mark = node.mark;
+  list.items.push_back(std::move(node));
+  return list;
+}
+
+void append(Node& base, Node over) {
+  base = as_list(std::move(base));
+  over = as_list(std::move(over));
+  if (!base.is_seq() || !over.is_seq()) {
+    base = std::move(over);
+    return;
+  }
+  for (auto& item : over.items) base.items.push_back(std::move(item));
+}
+
+// Top-level `ports`: the names of both, each once, in the order first given.
+void unite(Node& base, Node over) {
+  if (!base.is_seq() || !over.is_seq()) {
+    base = std::move(over);
+    return;
+  }
+  for (auto& item : over.items) {
+    auto same = [&](const Node& n) { return n.kind == item.kind && n.text == item.text; };
+    if (!item.is_scalar() || std::none_of(base.items.begin(), base.items.end(), same))
+      base.items.push_back(std::move(item));
+  }
+}
+
+void merge_member(Node& base, Node over, MergeLevel level, const std::string& key) {
+  if (key == "env_file" && level != MergeLevel::value) return append(base, std::move(over));
+  if (key == "ports" && level == MergeLevel::document) return unite(base, std::move(over));
+  if (key == "depends_on" && level == MergeLevel::service) {
+    base = dependencies_as_map(std::move(base));
+    over = dependencies_as_map(std::move(over));
+  }
+  if (key == "services" && level == MergeLevel::document && base.is_map() && over.is_map()) {
+    // Each service merges by the service rules.
+    std::unordered_map<std::string, std::size_t> at;
+    for (std::size_t k = 0; k < base.members.size(); ++k) at.emplace(base.members[k].first.text, k);
+    for (auto& [name, service] : over.members) {
+      if (service.reset) {
+        // Rare: the index is rebuilt rather than kept in step.
+        std::erase_if(base.members, [&](const auto& m) { return m.first.text == name.text; });
+        at.clear();
+        for (std::size_t k = 0; k < base.members.size(); ++k)
+          at.emplace(base.members[k].first.text, k);
+        continue;
+      }
+      if (auto found = at.find(name.text); found != at.end()) {
+        merge_onto(base.members[found->second].second, std::move(service), MergeLevel::service);
+      } else {
+        drop_resets(service);
+        at.emplace(name.text, base.members.size());
+        base.members.emplace_back(std::move(name), std::move(service));
+      }
+    }
+    return;
+  }
+  merge_onto(base, std::move(over), MergeLevel::value);
+}
+
+}  // namespace
+
+void merge_onto(Node& base, Node over, MergeLevel level) {
+  if (!base.is_map() || !over.is_map()) {
+    drop_resets(over);
+    base = std::move(over);
+    return;
+  }
+  for (auto& [key, value] : over.members) {
+    auto found = std::find_if(base.members.begin(), base.members.end(),
+                              [&](const auto& m) { return m.first.text == key.text; });
+    if (value.reset) {
+      if (found != base.members.end()) base.members.erase(found);
+      continue;
+    }
+    if (found == base.members.end()) {
+      drop_resets(value);
+      if (key.text == "depends_on" && level == MergeLevel::service)
+        value = dependencies_as_map(std::move(value));
+      base.members.emplace_back(std::move(key), std::move(value));
+      continue;
+    }
+    merge_member(found->second, std::move(value), level, key.text);
+  }
+}
+
+void drop_resets(Node& node) {
+  std::erase_if(node.items, [](const Node& item) { return item.reset; });
+  std::erase_if(node.members, [](const auto& member) { return member.second.reset; });
+  for (auto& item : node.items) drop_resets(item);
+  for (auto& [key, value] : node.members) drop_resets(value);
+}
+
+std::size_t count_values(const Node& node) {
+  std::size_t n = 1;
+  for (const auto& item : node.items) n += count_values(item);
+  for (const auto& [key, value] : node.members) n += count_values(value);
+  return n;
+}
+
+}  // namespace summon::config
