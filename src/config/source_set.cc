@@ -28,7 +28,7 @@ std::optional<std::string> SourceSet::real_path(const std::string& name) {
 
 bool SourceSet::refuse(const std::string& name, const Mark& from, const std::string& message) {
   if (from.line > 0)
-    diagnostics_.error(name, from, fmt::format("'{}' {}", name, message));
+    diagnostics_.error(name, from, fmt::format("cannot read '{}': {}", name, message));
   else
     diagnostics_.error(name, {}, message);
   return false;
@@ -37,7 +37,8 @@ bool SourceSet::refuse(const std::string& name, const Mark& from, const std::str
 const SourceSet::File* SourceSet::load(const std::string& name, const Mark& from) {
   struct stat st {};
   if (::stat(name.c_str(), &st) != 0) {
-    refuse(name, from, fmt::format("cannot be read: {}", std::strerror(errno)));
+    const char* why = std::strerror(errno);
+    refuse(name, from, from.line > 0 ? why : fmt::format("cannot read the file: {}", why));
     return nullptr;
   }
   auto real = real_path(name).value_or(name);
@@ -46,22 +47,24 @@ const SourceSet::File* SourceSet::load(const std::string& name, const Mark& from
   failed_.insert(real);  // until it is read
   // A folder or a device is refused before anything is read from it.
   if (from.line > 0 && S_ISDIR(st.st_mode)) {
-    refuse(name, from, "is a folder; name a services file in it");
+    refuse(name, from, "it is a folder; name a services file in it");
     return nullptr;
   }
   if (from.line > 0 && !S_ISREG(st.st_mode)) {
-    refuse(name, from, "is not a regular file");
+    refuse(name, from, "it is not a regular file");
     return nullptr;
   }
   if (files_.size() >= max_files) {
     refuse(name, from,
-           fmt::format("would be file number {}; summon reads at most {} files for one project",
+           fmt::format("it would be file number {}; summon reads at most {} files for one project",
                        files_.size() + 1, max_files));
     return nullptr;
   }
-  if (S_ISREG(st.st_mode) && bytes_ + static_cast<std::size_t>(st.st_size) > max_total_bytes) {
+  // A file too large on its own is read_source's to refuse, in its own words.
+  const auto size = static_cast<std::size_t>(st.st_size);
+  if (S_ISREG(st.st_mode) && size <= max_source_bytes && bytes_ + size > max_total_bytes) {
     refuse(name, from,
-           fmt::format("would bring the project's files to more than {} MiB together, the most "
+           fmt::format("it would bring the project's files to more than {} MiB together, the most "
                        "summon reads",
                        max_total_bytes >> 20));
     return nullptr;
