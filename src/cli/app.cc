@@ -124,6 +124,7 @@ int run(int argc, char** argv) {
   TargetArgs args;
   std::string format = "dot";
   bool show_secrets = false;
+  bool origins = false;
   std::function<int(const Target&)> action;
 
   auto* check = app.add_subcommand(
@@ -149,11 +150,13 @@ int run(int argc, char** argv) {
       "print the file as summon understands it: defaults filled in, interpolated, normalised");
   args.add_to(*config);
   add_composition_options(*config, args);
+  config->add_flag("--origins", origins,
+                   "after each value, the FILE:LINE it was written at (or default)");
   config->add_flag(
       "--show-secrets", show_secrets,
       "show values of env keys that look secret (*PASSWORD*, *SECRET*, *TOKEN*, *KEY*)");
   config->callback(
-      [&] { action = [&](const Target& t) { return config_command(t, show_secrets); }; });
+      [&] { action = [&](const Target& t) { return config_command(t, show_secrets, origins); }; });
 
   StackArgs stack_args;
   auto* up = app.add_subcommand(

@@ -19,7 +19,8 @@ int plan_command(const Target& target);
 /// `summon graph`: the dependency graph as Graphviz dot or Mermaid.
 int graph_command(const Target& target, const std::string& format);
 /// `summon config`: the file as summon understands it, secrets masked unless asked.
-int config_command(const Target& target, bool show_secrets);
+/// With `origins`, each value is followed by the FILE:LINE it was written at (or `default`).
+int config_command(const Target& target, bool show_secrets, bool origins);
 
 /// The options `up` and `run` share (SPEC 2).
 struct StackArgs {

@@ -13,6 +13,7 @@
 #include "config/duration.hpp"
 #include "config/environment.hpp"
 #include "config/interpolate.hpp"
+#include "config/origins.hpp"
 #include "config/procfile.hpp"
 #include "config/secrets.hpp"
 
@@ -23,17 +24,22 @@ namespace {
 class ConfigPrinter {
  public:
   // Unless `show_secrets`, every value printed goes through `secrets`.
-  ConfigPrinter(bool show_secrets, config::Secrets secrets)
-      : show_secrets_(show_secrets), secrets_(std::move(secrets)) {}
+  // With `origins`, each value is followed by where it was written.
+  ConfigPrinter(bool show_secrets, config::Secrets secrets, const config::Origins* origins)
+      : show_secrets_(show_secrets), secrets_(std::move(secrets)), origins_(origins) {}
 
   std::string print(const config::ProjectSpec& project,
                     const std::vector<graph::ServiceIndex>& selected) {
     literal_commands_ = config::is_procfile(project.file);
     out_ << YAML::BeginMap;
     out_ << YAML::Key << "name" << YAML::Value << shown(project.name);
+    from({"name"});
     auto from_files = literal(project.env_file_env);
-    env("env", config::merge_environment({&from_files, &project.env}), config::looks_secret);
-    if (!project.ports.empty()) out_ << YAML::Key << "ports" << YAML::Value << YAML::Flow << project.ports;
+    env("env", config::merge_environment({&from_files, &project.env}), config::looks_secret, "");
+    if (!project.ports.empty()) {
+      out_ << YAML::Key << "ports" << YAML::Value << YAML::Flow << project.ports;
+      from({"ports"});
+    }
     out_ << YAML::Key << "services" << YAML::Value << YAML::BeginMap;
     for (auto i : selected) service(project.services[i]);
     out_ << YAML::EndMap << YAML::EndMap;
@@ -62,13 +68,31 @@ class ConfigPrinter {
     return out;
   }
 
+  // After the value just printed, where it was written: the first of
+  // `paths` that was written somewhere, else `default`.
+  void from(std::initializer_list<std::string> paths) {
+    if (!origins_) return;
+    for (const auto& path : paths)
+      if (auto where = origins_->of(path)) {
+        out_ << YAML::Comment(*where);
+        return;
+      }
+    out_ << YAML::Comment("default");
+  }
+
   // A key that looks secret shows `***` whatever its value, however short.
-  void env(const char* key, const config::EnvList& entries, bool (*secret)(std::string_view)) {
+  // `at` is the path of the map that holds `key` (empty at the top level).
+  void env(const char* key, const config::EnvList& entries, bool (*secret)(std::string_view),
+           const std::string& at) {
     if (entries.empty()) return;
     out_ << YAML::Key << key << YAML::Value << YAML::BeginMap;
-    for (const auto& [name, value] : entries)
+    const std::string map = at + key;
+    for (const auto& [name, value] : entries) {
       out_ << YAML::Key << name << YAML::Value
            << (show_secrets_ || !secret(name) ? shown(value) : std::string(config::secret_mask));
+      // Not written as a value: it came from the env_file entries.
+      from({map + "/" + name, at + "env_file"});
+    }
     out_ << YAML::EndMap;
   }
 
@@ -87,11 +111,14 @@ class ConfigPrinter {
   }
 
   void service(const config::ServiceSpec& service) {
+    const std::string at = "services/" + service.name + "/";
     out_ << YAML::Key << service.name << YAML::Value << YAML::BeginMap;
     command("command", service.command);
+    from({at + "command"});
     out_ << YAML::Key << "cwd" << YAML::Value << shown(service.cwd);
+    from({at + "cwd"});
     auto from_files = literal(service.env_file_env);
-    env("env", config::merge_environment({&from_files, &service.env}), config::looks_secret);
+    env("env", config::merge_environment({&from_files, &service.env}), config::looks_secret, at);
     if (!service.depends_on.empty()) {
       out_ << YAML::Key << "depends_on" << YAML::Value << YAML::BeginMap;
       for (const auto& dependency : service.depends_on) {
@@ -102,12 +129,13 @@ class ConfigPrinter {
                << YAML::Value << true << YAML::EndMap;
         else
           out_ << config::condition_name(dependency.condition);
+        from({at + "depends_on/" + dependency.service});
       }
       out_ << YAML::EndMap;
     }
     if (service.ready) {
       out_ << YAML::Key << "ready" << YAML::Value;
-      probe(*service.ready, true);
+      probe(*service.ready, true, std::nullopt, at + "ready");
     }
     const char* signal = sigabbrev_np(service.stop.signal);
     out_ << YAML::Key << "stop" << YAML::Value << YAML::Flow << YAML::BeginMap;
@@ -118,38 +146,56 @@ class ConfigPrinter {
       out_ << service.stop.signal;
     out_ << YAML::Key << "timeout" << YAML::Value << config::format_duration(service.stop.timeout);
     out_ << YAML::EndMap;
-    if (service.user) out_ << YAML::Key << "user" << YAML::Value << shown(*service.user);
-    supervision(service);
+    from({at + "stop"});
+    if (service.user) {
+      out_ << YAML::Key << "user" << YAML::Value << shown(*service.user);
+      from({at + "user"});
+    }
+    supervision(service, at);
     out_ << YAML::EndMap;
   }
 
-  void supervision(const config::ServiceSpec& service) {
+  void supervision(const config::ServiceSpec& service, const std::string& at) {
     out_ << YAML::Key << "restart" << YAML::Value << config::restart_policy_name(service.restart);
-    if (service.max_restarts)
+    from({at + "restart"});
+    if (service.max_restarts) {
       out_ << YAML::Key << "max_restarts" << YAML::Value << *service.max_restarts;
+      from({at + "max_restarts"});
+    }
     out_ << YAML::Key << "backoff" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key
          << "initial" << YAML::Value << config::format_duration(service.backoff.initial)
          << YAML::Key << "max" << YAML::Value << config::format_duration(service.backoff.max)
          << YAML::EndMap;
+    from({at + "backoff"});
     if (service.alive) {
       out_ << YAML::Key << "alive" << YAML::Value;
-      probe(service.alive->probe, true, service.alive->failures);
+      probe(service.alive->probe, true, service.alive->failures, at + "alive");
     }
-    if (service.watchdog)
+    if (service.watchdog) {
       out_ << YAML::Key << "watchdog" << YAML::Value << config::format_duration(*service.watchdog);
+      from({at + "watchdog"});
+    }
   }
 
-  // With timing, as `ready` or `alive` (which adds `failures`); without, as an item of `all`.
+  // With timing, as `ready` or `alive` (which adds `failures`); without, as
+  // an item of `all`. `at` is its path, for --origins (empty inside `all`).
   void probe(const config::Probe& probe, bool with_timing,
-             std::optional<int> failures = std::nullopt) {
+             std::optional<int> failures = std::nullopt, const std::string& at = "") {
     out_ << YAML::BeginMap;
-    out_ << YAML::Key << config::probe_kind_name(probe) << YAML::Value;
+    const std::string kind_name = config::probe_kind_name(probe);
+    out_ << YAML::Key << kind_name << YAML::Value;
     std::visit([&](const auto& kind) { probe_kind(kind); }, probe.kind);
+    if (!at.empty()) from({at + "/" + kind_name, at});
     if (with_timing) {
       out_ << YAML::Key << "timeout" << YAML::Value << config::format_duration(probe.timeout);
+      if (!at.empty()) from({at + "/timeout"});
       out_ << YAML::Key << "interval" << YAML::Value << config::format_duration(probe.interval);
+      if (!at.empty()) from({at + "/interval"});
     }
-    if (failures) out_ << YAML::Key << "failures" << YAML::Value << *failures;
+    if (failures) {
+      out_ << YAML::Key << "failures" << YAML::Value << *failures;
+      if (!at.empty()) from({at + "/failures"});
+    }
     out_ << YAML::EndMap;
   }
 
@@ -178,7 +224,7 @@ class ConfigPrinter {
         out_ << fmt::format("{}xx", range.low / 100);
     }
     out_ << YAML::EndSeq;
-    env("headers", http.headers, config::secret_header);
+    env("headers", http.headers, config::secret_header, "");
     if (http.body) out_ << YAML::Key << "body" << YAML::Value << shown(*http.body);
     out_ << YAML::EndMap;
   }
@@ -203,17 +249,22 @@ class ConfigPrinter {
   bool show_secrets_;
   bool literal_commands_ = false;
   config::Secrets secrets_;
+  const config::Origins* origins_;
   YAML::Emitter out_;
 };
 
 }  // namespace
 
-int config_command(const Target& target, bool show_secrets) {
-  auto selection = compile_target(target);
+int config_command(const Target& target, bool show_secrets, bool origins) {
+  config::Origins written;
+  config::LoadOptions options;
+  if (origins) options.origins = &written;
+  auto selection = compile_target(target, options);
   if (!selection) return exit_invalid;
   const auto& project = *selection->compiled.project;
-  fmt::print("{}\n", ConfigPrinter(show_secrets, config::Secrets::of(project))
-                         .print(project, selection->services));
+  fmt::print("{}\n",
+             ConfigPrinter(show_secrets, config::Secrets::of(project), origins ? &written : nullptr)
+                 .print(project, selection->services));
   return exit_ok;
 }
 

@@ -174,6 +174,7 @@ LoadResult load_parts(Composition composition, const LoadOptions& options,
   for (const auto& part : composition.parts) {
     if (!check_schema(part.root, part.file, diagnostics) && !part.root.is_map()) continue;
     readable.push_back(&part);
+    if (options.origins) options.origins->add_part(part.root, part.included);
     for (auto& name : declared_ports(part.root, part.file, diagnostics))
       if (std::find(ports.begin(), ports.end(), name) == ports.end()) ports.push_back(name);
   }

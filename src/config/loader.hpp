@@ -10,6 +10,7 @@
 #include "config/diagnostic.hpp"
 #include "config/environment.hpp"
 #include "config/node.hpp"
+#include "config/origins.hpp"
 #include "config/project_spec.hpp"
 
 namespace summon::config {
@@ -27,6 +28,8 @@ struct LoadOptions {
   /// The services named on the command line: part of the project, with what
   /// they depend on, whatever their profiles.
   std::vector<std::string> named;
+  /// When set, filled with where each value was written (`summon config --origins`).
+  Origins* origins = nullptr;
 };
 
 struct LoadResult {
