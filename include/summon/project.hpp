@@ -21,6 +21,20 @@ class Project {
   /// as it is then: a variable must be set (or have a default) at both times.
   static Project load(const std::string& path);
 
+  /// How load() reads a project from several files (SPEC 1.6).
+  struct LoadOptions {
+    /// The active profiles, as `--profile` gives them (SUMMON_PROFILES is
+    /// the command line's, not read here).
+    std::vector<std::string> profiles = {};
+    /// Merge NAME.override.yaml beside the first file when it exists.
+    bool override_file = true;
+  };
+  /// Reads `files` as one project: each merged onto the ones before it, then
+  /// the first one's override; includes, extends and profiles as in a
+  /// services file. The first file names the project. Throws ConfigError
+  /// with every problem of every file, each at its own FILE:LINE:COL.
+  static Project load(const std::vector<std::string>& files, const LoadOptions& options);
+
   /// An empty project, for services declared in code. Its name (the
   /// SUMMON_PROJECT of its services) is `name`, or else the name of the
   /// source file it is declared in, without extension; its folder (for

@@ -40,6 +40,8 @@ struct ServiceAccess {
 class Project::Impl {
  public:
   std::optional<std::string> file;  // loaded from this file; else declared in code
+  std::vector<std::string> merged;  // loaded: more files merged onto it
+  Project::LoadOptions load_options;
   std::string name;                 // declared in code: the project's name
   std::source_location where;       // declared in code: where
   std::string folder;

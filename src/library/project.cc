@@ -61,7 +61,13 @@ std::string file_stem(const char* path) {
 graph::CompiledProject Project::Impl::compile(const config::PortMap* picked) const {
   config::LoadOptions options;
   options.ports = picked;
-  if (file) return graph::compile_project(*file, options);
+  if (file) {
+    options.profiles = load_options.profiles;
+    options.no_override = !load_options.override_file;
+    std::vector<std::string> files{*file};
+    files.insert(files.end(), merged.begin(), merged.end());
+    return graph::compile_project_files(files, options);
+  }
 
   std::vector<std::source_location> parts = {where};
   config::Node root = library::map_node();
@@ -96,12 +102,24 @@ graph::CompiledProject Project::Impl::compile(const config::PortMap* picked) con
 }
 
 Project Project::load(const std::string& path) {
+  return load({path}, LoadOptions{});
+}
+
+Project Project::load(const std::vector<std::string>& files, const LoadOptions& options) {
+  if (files.empty()) throw std::invalid_argument("summon::Project::load: no file given");
   auto impl = std::make_shared<Impl>();
-  impl->file = path;  // as given, in this first report
+  // As given, in this first report.
+  impl->file = files.front();
+  impl->merged.assign(files.begin() + 1, files.end());
+  impl->load_options = options;
   auto compiled = impl->compile(nullptr);
   if (!compiled.ok()) throw_config_error(compiled);
   // Absolute from now on: a Session may start after the program has changed folder.
-  impl->file = std::filesystem::absolute(path).lexically_normal().string();
+  auto absolute = [](const std::string& path) {
+    return std::filesystem::absolute(path).lexically_normal().string();
+  };
+  impl->file = absolute(files.front());
+  for (auto& file : impl->merged) file = absolute(file);
   impl->name = compiled.project->name;
   for (const auto& service : compiled.project->services) impl->loaded.push_back(service.name);
   return Project(std::move(impl));

@@ -1,4 +1,5 @@
 // Project: loading a file or declaring services in code, and the ConfigError of a bad one.
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -191,5 +192,47 @@ TEST_CASE("Project::load reports a Procfile's malformed lines at their FILE:LINE
     CHECK(diagnostics[0].column == 1);
     CHECK(diagnostics[1].line == 3);
     CHECK(diagnostics[1].message.find("defined twice") != std::string::npos);
+  }
+}
+
+TEST_CASE("Project::load of several files merges them, with the override and the profiles given") {
+  TempDir dir;
+  const auto first = dir.write("services.yaml", R"(services:
+  web:
+    command: ["sh", "-c", "echo GREETING=$GREETING; exec sleep 60"]
+    env: {GREETING: shared}
+    ready: {log: "GREETING="}
+  tool:
+    command: "true"
+    profiles: [debug]
+)");
+  dir.write("services.override.yaml", "services:\n  web:\n    env: {GREETING: mine}\n");
+  const auto extra = dir.write("extra.yaml", "services:\n  worker:\n    command: \"true\"\n");
+
+  const auto plain = summon::Project::load({first, extra}, {});
+  CHECK(plain.services() == std::vector<std::string>{"web", "worker"});
+  const auto debug = summon::Project::load({first, extra}, {.profiles = {"debug"}});
+  CHECK(debug.services() == std::vector<std::string>{"web", "tool", "worker"});
+
+  summon::Session session(plain);
+  CHECK(session.output("web").find("GREETING=mine") != std::string::npos);
+  session.stop();
+
+  summon::Session without(summon::Project::load({first}, {.override_file = false}));
+  CHECK(without.output("web").find("GREETING=shared") != std::string::npos);
+}
+
+TEST_CASE("Project::load of several files reports each problem at its own file") {
+  TempDir dir;
+  const auto first = dir.write("services.yaml", "services:\n  web:\n    comand: \"true\"\n");
+  const auto second = dir.write("more.yaml", "services:\n  web:\n    restart: sometimes\n");
+  try {
+    (void)summon::Project::load({first, second}, {});
+    FAIL("the files loaded");
+  } catch (const summon::ConfigError& error) {
+    std::vector<std::string> files;
+    for (const auto& d : error.diagnostics()) files.push_back(d.file);
+    CHECK(std::find(files.begin(), files.end(), first) != files.end());
+    CHECK(std::find(files.begin(), files.end(), second) != files.end());
   }
 }
