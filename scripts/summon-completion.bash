@@ -7,7 +7,7 @@
 
 # The services file a command line names: FILE (the first argument after
 # the command, when it names a file or folder, ends in .yaml/.yml or is a
-# Procfile*), -f or --file, else $SUMMON_FILE, else ./services.yaml,
+# Procfile*), the first -f or --file (the others are merged onto it), else $SUMMON_FILE, else ./services.yaml,
 # ./summon.yaml or ./Procfile.
 _summon_file() {
   local command=$1 file='' word i first=1
@@ -16,10 +16,10 @@ _summon_file() {
   for ((i = 0; i < ${#words[@]}; i++)); do
     word=${words[i]}
     case $word in
-      --file) file=${words[i + 1]}; ((i++)) ;;
-      -f) [[ $command == logs ]] || { file=${words[i + 1]}; ((i++)); } ;;
-      -p | --project | --format | --timeout | --log-dir | -n | --lines | --since | -o | --timeline) ((i++)) ;;
-      --file=*) file=${word#--file=} ;;
+      --file) [[ -n $file ]] || file=${words[i + 1]}; ((i++)) ;;
+      -f) [[ $command == logs ]] || { [[ -n $file ]] || file=${words[i + 1]}; ((i++)); } ;;
+      -p | --project | --format | --timeout | --log-dir | -n | --lines | --since | -o | --timeline | --profile) ((i++)) ;;
+      --file=*) [[ -n $file ]] || file=${word#--file=} ;;
       --) break ;;
       -*) ;;
       *)
@@ -167,11 +167,11 @@ _summon() {
   local options="-h --help"
   local takes_services=1
   case $command in
-    check | plan) options+=" -f --file" ;;
-    graph) options+=" -f --file --format" ;;
-    config) options+=" -f --file --show-secrets" ;;
-    up) options+=" -f --file -d --detach --timeout --quiet --no-color --log-dir --log-max-size --log-keep --abort-on-exit --ui --timeline" ;;
-    run) options+=" -f --file --timeout --quiet --no-color --log-dir --log-max-size --log-keep --timeline --" ;;
+    check | plan) options+=" -f --file --profile --no-override" ;;
+    graph) options+=" -f --file --format --profile --no-override" ;;
+    config) options+=" -f --file --show-secrets --origins --profile --no-override" ;;
+    up) options+=" -f --file -d --detach --timeout --quiet --no-color --log-dir --log-max-size --log-keep --abort-on-exit --ui --timeline --profile --no-override" ;;
+    run) options+=" -f --file --timeout --quiet --no-color --log-dir --log-max-size --log-keep --timeline --profile --no-override --" ;;
     ps) options+=" -f --file -p --project --json" ;;
     logs) options+=" --file -p --project -f --follow -n --lines --since -t --timestamps --no-color" ;;
     stop | start | restart) options+=" -f --file -p --project" ;;
@@ -213,7 +213,7 @@ _summon() {
     word=${before[i]}
     case $word in
       --file | --file=*) named=1; [[ $word == --file ]] && ((i++)) ;;
-      -p | --project | --format | --timeout | --log-dir | -n | --lines | --since | -o | --timeline) ((i++)) ;;
+      -p | --project | --format | --timeout | --log-dir | -n | --lines | --since | -o | --timeline | --profile) ((i++)) ;;
       -f) [[ $command == logs ]] || { named=1; ((i++)); } ;;
       -*) ;;
       *) named=1 ;;
