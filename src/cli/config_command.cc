@@ -184,8 +184,12 @@ class ConfigPrinter {
     out_ << YAML::BeginMap;
     const std::string kind_name = config::probe_kind_name(probe);
     out_ << YAML::Key << kind_name << YAML::Value;
+    // A block map or list takes its origin on its key's line, before it.
+    const bool block = std::holds_alternative<config::HttpProbe>(probe.kind) ||
+                       std::holds_alternative<config::AllProbe>(probe.kind);
+    if (!at.empty() && block) from({at + "/" + kind_name, at});
     std::visit([&](const auto& kind) { probe_kind(kind); }, probe.kind);
-    if (!at.empty()) from({at + "/" + kind_name, at});
+    if (!at.empty() && !block) from({at + "/" + kind_name, at});
     if (with_timing) {
       out_ << YAML::Key << "timeout" << YAML::Value << config::format_duration(probe.timeout);
       if (!at.empty()) from({at + "/timeout"});
