@@ -59,62 +59,54 @@ void unite(Node& base, Node over) {
 }
 
 void merge_member(Node& base, Node over, MergeLevel level, const std::string& key) {
-  if (key == "env_file" && level != MergeLevel::value) return append(base, std::move(over));
+  const bool document_or_service = level == MergeLevel::document || level == MergeLevel::service;
+  if (key == "env_file" && document_or_service) return append(base, std::move(over));
   if (key == "ports" && level == MergeLevel::document) return unite(base, std::move(over));
   if (key == "depends_on" && level == MergeLevel::service) {
     base = dependencies_as_map(std::move(base));
     over = dependencies_as_map(std::move(over));
   }
-  if (key == "services" && level == MergeLevel::document && base.is_map() && over.is_map()) {
-    // Each service merges by the service rules.
-    std::unordered_map<std::string, std::size_t> at;
-    for (std::size_t k = 0; k < base.members.size(); ++k) at.emplace(base.members[k].first.text, k);
-    for (auto& [name, service] : over.members) {
-      if (service.reset) {
-        // Rare: the index is rebuilt rather than kept in step.
-        std::erase_if(base.members, [&](const auto& m) { return m.first.text == name.text; });
-        at.clear();
-        for (std::size_t k = 0; k < base.members.size(); ++k)
-          at.emplace(base.members[k].first.text, k);
-        continue;
-      }
-      if (auto found = at.find(name.text); found != at.end()) {
-        merge_onto(base.members[found->second].second, std::move(service), MergeLevel::service);
-      } else {
-        drop_resets(service);
-        at.emplace(name.text, base.members.size());
-        base.members.emplace_back(std::move(name), std::move(service));
-      }
-    }
-    return;
-  }
+  if (key == "services" && level == MergeLevel::document)
+    return merge_onto(base, std::move(over), MergeLevel::services);
+  if (level == MergeLevel::services) return merge_onto(base, std::move(over), MergeLevel::service);
   merge_onto(base, std::move(over), MergeLevel::value);
 }
 
 }  // namespace
 
+// By a hash of the keys, so that two files with a map of many keys each
+// merge in linear time.
 void merge_onto(Node& base, Node over, MergeLevel level) {
   if (!base.is_map() || !over.is_map()) {
     drop_resets(over);
     base = std::move(over);
     return;
   }
+  std::vector<bool> removed(base.members.size());
+  std::unordered_map<std::string, std::size_t> at;
+  for (std::size_t k = 0; k < base.members.size(); ++k) at.emplace(base.members[k].first.text, k);
   for (auto& [key, value] : over.members) {
-    auto found = std::find_if(base.members.begin(), base.members.end(),
-                              [&](const auto& m) { return m.first.text == key.text; });
+    auto found = at.find(key.text);
     if (value.reset) {
-      if (found != base.members.end()) base.members.erase(found);
+      if (found != at.end()) {
+        removed[found->second] = true;
+        at.erase(found);
+      }
       continue;
     }
-    if (found == base.members.end()) {
+    if (found == at.end()) {
       drop_resets(value);
       if (key.text == "depends_on" && level == MergeLevel::service)
         value = dependencies_as_map(std::move(value));
+      at.emplace(key.text, base.members.size());
       base.members.emplace_back(std::move(key), std::move(value));
+      removed.push_back(false);
       continue;
     }
-    merge_member(found->second, std::move(value), level, key.text);
+    merge_member(base.members[found->second].second, std::move(value), level, key.text);
   }
+  std::size_t k = 0;
+  std::erase_if(base.members, [&](const auto&) { return removed[k++]; });
 }
 
 void drop_resets(Node& node) {

@@ -9,6 +9,7 @@ namespace summon::config {
 /// What a merged map is, for the keys that merge by their own rule.
 enum class MergeLevel {
   document,  // the top level: `ports` are united, `env_file` appended
+  services,  // the map of services: each one merges as a service
   service,   // one service's map: `env_file` appended, `depends_on` merged by name
   value,     // anything else: maps by key, everything else replaced
 };
