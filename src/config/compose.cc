@@ -39,8 +39,12 @@ class Includer {
 
   void includes_of(Node& root) {
     if (!root.is_map()) return;
-    auto include = take(root, "include");
-    if (!include) return;
+    if (auto include = take(root, "include")) include_all(std::move(*include));
+  }
+
+  // An `include` value: a path or a list of them.
+  void include_all(std::optional<Node> include) {
+    if (include->reset) return;
     if (include->is_string()) {
       Node list;
       list.kind = Node::Kind::sequence;
@@ -121,6 +125,9 @@ std::optional<Composition> compose(const std::vector<std::string>& files, bool n
 
   std::optional<Node> root;
   std::vector<const SourceSet::File*> given;
+  // Each file's `include` is its own: a later file adds to the earlier
+  // ones' rather than replacing them.
+  std::vector<Node> includes;
   for (const auto& name : merged_files) {
     const bool first = &name == &merged_files.front();
     const auto* file = first && first_text ? sources.load_text(name, *first_text) : sources.load(name);
@@ -131,6 +138,12 @@ std::optional<Composition> compose(const std::vector<std::string>& files, bool n
     // Each file's `extends` first, within it, so that a later file's
     // `!reset` removes what a base gave too.
     Node own = file->root;
+    if (auto include = own.is_map() ? take(own, "include") : std::nullopt) {
+      if (include->reset)
+        includes.clear();  // `include: !reset []` drops the earlier files' includes
+      else
+        includes.push_back(std::move(*include));
+    }
     resolve_extends(own, file->real, sources, diagnostics);
     if (!root)
       root = std::move(own);
@@ -147,7 +160,7 @@ std::optional<Composition> compose(const std::vector<std::string>& files, bool n
   Includer includer(out, sources, diagnostics);
   for (const auto* file : given) includer.begin_with(file->real, file->name);
   out.parts.push_back(Part{{}, files.front(), given.front()->dir, false});
-  includer.includes_of(*root);
+  for (auto& include : includes) includer.include_all(std::move(include));
   out.parts.front().root = std::move(*root);
   out.files = sources.names();
   return out;
