@@ -46,7 +46,8 @@ struct TargetArgs {
 void add_composition_options(CLI::App& command, TargetArgs& args) {
   command.add_option("--profile", args.profiles,
                      "also take the services of this profile (again for more; also "
-                     "$SUMMON_PROFILES=a,b)");
+                     "$SUMMON_PROFILES=a,b)")
+      ->allow_extra_args(false);  // one name each: `--profile debug FILE` keeps FILE
   command.add_flag("--no-override", args.no_override,
                    "leave out NAME.override.yaml beside the first file");
 }
