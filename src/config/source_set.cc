@@ -55,9 +55,13 @@ const SourceSet::File* SourceSet::load(const std::string& name, const Mark& from
     return nullptr;
   }
   if (files_.size() >= max_files) {
-    refuse(name, from,
-           fmt::format("it would be file number {}; summon reads at most {} files for one project",
-                       files_.size() + 1, max_files));
+    // Once: every file past the limit would say the same.
+    if (!files_reported_)
+      refuse(name, from,
+             fmt::format("it would be file number {}; summon reads at most {} files for one "
+                         "project, and no more of them",
+                         files_.size() + 1, max_files));
+    files_reported_ = true;
     return nullptr;
   }
   // A file too large on its own is read_source's to refuse, in its own words.
@@ -75,8 +79,7 @@ const SourceSet::File* SourceSet::load(const std::string& name, const Mark& from
 }
 
 const SourceSet::File* SourceSet::load_text(const std::string& name, const std::string& text) {
-  auto real = real_path(name).value_or(
-      std::filesystem::absolute(name).lexically_normal().string());
+  auto real = real_path(name).value_or(std::filesystem::absolute(name).lexically_normal().string());
   if (auto found = by_real_.find(real); found != by_real_.end()) return found->second;
   if (!check_text(text, name, diagnostics_)) return nullptr;
   return parse(name, real, text, {});
@@ -86,10 +89,10 @@ const SourceSet::File* SourceSet::parse(const std::string& name, const std::stri
                                         const std::string& text, const Mark& from) {
   const Mark where = from.line > 0 ? from : Mark(0, 0, std::make_shared<const std::string>(name));
   bytes_ += text.size();
-  ParseLimits limits;
   if (values_ >= max_total_values) return charge(1, where), nullptr;
-  limits.max_nodes = std::min(limits.max_nodes, max_total_values - values_);
-  auto root = parse_yaml(text, name, diagnostics_, limits);
+  // Each file within its own limit, so that what crosses the project's limit
+  // is told as that, not as a document limit of some odd number.
+  auto root = parse_yaml(text, name, diagnostics_, ParseLimits{});
   if (!root) return nullptr;
   if (!charge(count_values(*root), where)) return nullptr;
 

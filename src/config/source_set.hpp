@@ -68,6 +68,7 @@ class SourceSet {
   std::size_t bytes_ = 0;
   std::size_t values_ = 0;
   bool values_reported_ = false;
+  bool files_reported_ = false;
 };
 
 }  // namespace summon::config

@@ -54,6 +54,15 @@ std::string write_repeated(const TempDir& dir, const std::string& name, const st
 
 }  // namespace
 
+TEST_CASE("every case in tests/hostile/ has its expected answer") {
+  // Files a case includes or extends live in included/, which is no case.
+  for (const auto& entry : fs::directory_iterator(tests_dir("hostile"))) {
+    if (entry.path().extension() != ".yaml") continue;
+    CAPTURE(entry.path().string());
+    CHECK(fs::exists(fs::path(entry.path()).replace_extension(".expected")));
+  }
+}
+
 TEST_CASE("every file in tests/hostile/ gets exactly its expected answer") {
   auto dir = tests_dir("hostile");
   std::vector<fs::path> cases;
@@ -87,6 +96,77 @@ TEST_CASE("a 100 MB file is refused by its size before it is read") {
   CHECK(run.exit_code == 2);
   CHECK(run.err == "huge.yaml: error: the file is " + std::to_string(fs::file_size(path)) +
                        " bytes; summon reads configuration files of up to 4 MiB\n1 error\n");
+}
+
+TEST_CASE("an included 100 MB file is refused by its size before it is read") {
+  TempDir dir;
+  // Sparse: it takes no room on the disk.
+  fs::resize_file(dir.write("huge.yaml", ""), 100'000'000);
+  dir.write("services.yaml", "include: [huge.yaml]\nservices:\n  api: {command: x}\n");
+  auto run = check(dir.path().string(), "services.yaml");
+  CHECK(run.exit_code == 2);
+  CHECK(run.err ==
+        "huge.yaml: error: the file is 100000000 bytes; summon reads configuration files of up "
+        "to 4 MiB\n1 error\n");
+}
+
+TEST_CASE("1,000 included files stop at the 256th, in one error") {
+  TempDir dir;
+  std::ostringstream text;
+  text << "include:\n";
+  for (int i = 0; i < 1'000; ++i) {
+    text << "  - part/" << i << ".yaml\n";
+    dir.write("part/" + std::to_string(i) + ".yaml",
+              "services:\n  s" + std::to_string(i) + ": {command: x}\n");
+  }
+  text << "services:\n  api: {command: x}\n";
+  dir.write("services.yaml", text.str());
+  auto run = check(dir.path().string(), "services.yaml");
+  CHECK(run.exit_code == 2);
+  // services.yaml and 255 parts are read; the next is refused where it is named.
+  CHECK(run.err ==
+        "services.yaml:257:5: error: cannot read 'part/255.yaml': it would be file number 257; "
+        "summon reads at most 256 files for one project, and no more of them\n1 error\n");
+}
+
+TEST_CASE("an extends chain 10,000 long stops at 64 links") {
+  TempDir dir;
+  std::ostringstream text;
+  text << "services:\n";
+  for (int i = 0; i < 10'000; ++i) text << "  s" << i << ": {extends: s" << i + 1 << "}\n";
+  text << "  s10000: {command: x}\n";
+  dir.write("services.yaml", text.str());
+  auto run = check(dir.path().string(), "services.yaml");
+  CHECK(run.exit_code == 2);
+  CHECK(first_error(run) ==
+        "services.yaml:65:18: error: extends chain is longer than 64 services (from s0); summon "
+        "follows no more");
+}
+
+TEST_CASE("an extends chain through 300 files stops at the file limit or the chain's") {
+  TempDir dir;
+  for (int i = 0; i < 300; ++i)
+    dir.write(std::to_string(i) + ".yaml", "services:\n  s:\n    extends: {service: s, file: " +
+                                               std::to_string(i + 1) + ".yaml}\n");
+  dir.write("300.yaml", "services:\n  s: {command: x}\n");
+  auto run = check(dir.path().string(), "0.yaml");
+  CHECK(run.exit_code == 2);
+  CHECK(first_error(run).find("extends chain is longer than 64 services (from s)") !=
+        std::string::npos);
+}
+
+TEST_CASE("a base of 100,000 values extended by many services crosses the project's limit") {
+  TempDir dir;
+  std::ostringstream text;
+  text << "services:\n  x-base:\n    command: x\n    env:\n";
+  for (int i = 0; i < 50'000; ++i) text << "      V" << i << ": v\n";
+  for (int i = 0; i < 20; ++i) text << "  s" << i << ": {extends: x-base}\n";
+  dir.write("services.yaml", text.str());
+  auto run = check(dir.path().string(), "services.yaml");
+  CHECK(run.exit_code == 2);
+  CHECK(first_error(run).find(": error: the project's files hold more than 1000000 values "
+                              "together (counting what `extends` copies); summon reads no more") !=
+        std::string::npos);
 }
 
 TEST_CASE("an endless stream is refused after the size limit") {
