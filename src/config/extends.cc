@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -22,14 +23,14 @@ struct BaseName {
 };
 
 std::optional<BaseName> read_base(const Node& node, Diagnostics& diagnostics) {
-  if (node.is_string() && !node.text.empty()) return BaseName{node.text, std::nullopt, node.mark, {}};
+  if (node.is_string() && !node.text.empty())
+    return BaseName{node.text, std::nullopt, node.mark, {}};
   const Node* service = node.is_map() ? node.find("service") : nullptr;
   const Node* file = node.is_map() ? node.find("file") : nullptr;
-  bool only_known = node.is_map() && std::all_of(node.members.begin(), node.members.end(),
-                                                 [](const auto& m) {
-                                                   return m.first.text == "service" ||
-                                                          m.first.text == "file";
-                                                 });
+  bool only_known =
+      node.is_map() && std::all_of(node.members.begin(), node.members.end(), [](const auto& m) {
+        return m.first.text == "service" || m.first.text == "file";
+      });
   if (!service || !service->is_string() || service->text.empty() || !only_known ||
       (file && (!file->is_string() || file->text.empty()))) {
     diagnostics.error({}, node.mark,
@@ -40,11 +41,6 @@ std::optional<BaseName> read_base(const Node& node, Diagnostics& diagnostics) {
   BaseName base{service->text, std::nullopt, service->mark, {}};
   if (file) base.file = file->text, base.file_mark = file->mark;
   return base;
-}
-
-const Node* service_in(const Node& root, const std::string& name) {
-  const Node* services = root.find("services");
-  return services && services->is_map() ? services->find(name) : nullptr;
 }
 
 std::vector<std::string> service_names(const Node& root) {
@@ -113,10 +109,9 @@ class Extender {
                                      "summon follows no more",
                                      max_extends_depth, chain_.front().shown));
     } else if (!service_in(*base_root, base->service)) {
-      diagnostics_.error(
-          {}, base->mark,
-          fmt::format("extends unknown service '{}'{}", base->service,
-                      did_you_mean(base->service, service_names(*base_root))));
+      diagnostics_.error({}, base->mark,
+                         fmt::format("extends unknown service '{}'{}", base->service,
+                                     did_you_mean(base->service, service_names(*base_root))));
     } else {
       from = resolved(base_real, *base_root, base->service, base_shown);
     }
@@ -135,12 +130,24 @@ class Extender {
     return from;
   }
 
+  // A document's service by name, through an index made on first use, so
+  // that a long chain costs linear time.
+  const Node* service_in(const Node& root, const std::string& name) {
+    auto [index, made] = services_.try_emplace(&root);
+    if (made)
+      if (const Node* services = root.find("services"); services && services->is_map())
+        for (const auto& [key, value] : services->members) index->second.emplace(key.text, &value);
+    auto found = index->second.find(name);
+    return found == index->second.end() ? nullptr : found->second;
+  }
+
   const Node& root_;  // the document being resolved, as it was before
   std::string real_;
   SourceSet& sources_;
   Diagnostics& diagnostics_;
   std::vector<Step> chain_;
   std::map<std::string, std::optional<Node>> done_;
+  std::unordered_map<const Node*, std::unordered_map<std::string, const Node*>> services_;
 };
 
 }  // namespace

@@ -1,7 +1,7 @@
 #include "config/merge.hpp"
 
-#include <algorithm>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace summon::config {
 
@@ -51,11 +51,12 @@ void unite(Node& base, Node over) {
     base = std::move(over);
     return;
   }
-  for (auto& item : over.items) {
-    auto same = [&](const Node& n) { return n.kind == item.kind && n.text == item.text; };
-    if (!item.is_scalar() || std::none_of(base.items.begin(), base.items.end(), same))
-      base.items.push_back(std::move(item));
-  }
+  // By a set of the names, so that two long lists unite in linear time.
+  std::unordered_set<std::string> names;
+  for (const auto& item : base.items)
+    if (item.is_string()) names.insert(item.text);
+  for (auto& item : over.items)
+    if (!item.is_string() || names.insert(item.text).second) base.items.push_back(std::move(item));
 }
 
 void merge_member(Node& base, Node over, MergeLevel level, const std::string& key) {
@@ -105,8 +106,13 @@ void merge_onto(Node& base, Node over, MergeLevel level) {
     }
     merge_member(base.members[found->second].second, std::move(value), level, key.text);
   }
-  std::size_t k = 0;
-  std::erase_if(base.members, [&](const auto&) { return removed[k++]; });
+  std::size_t kept = 0;
+  for (std::size_t k = 0; k < base.members.size(); ++k)
+    if (!removed[k]) {
+      if (kept != k) base.members[kept] = std::move(base.members[k]);
+      ++kept;
+    }
+  base.members.resize(kept);
 }
 
 void drop_resets(Node& node) {
